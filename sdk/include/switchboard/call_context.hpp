@@ -1,0 +1,80 @@
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "switchboard/host_services.hpp"
+
+namespace switchboard {
+
+// Shared cancellation flag for one call. The host cancels when the caller gives up (the router's
+// fallback timeout); a plugin checks cancelled() between steps or registers a callback to abort
+// an upstream request. Thread-safe; shared by host and plugin for the life of the call.
+class SWITCHBOARD_API Cancellation {
+public:
+    using CallbackId = std::uint64_t;
+
+    bool cancelled() const noexcept { return cancelled_.load(std::memory_order_acquire); }
+
+    // Runs every registered callback once, on the calling thread.
+    void cancel() {
+        std::vector<std::pair<CallbackId, std::function<void()>>> callbacks;
+        {
+            std::lock_guard lock(mutex_);
+            if (cancelled_.exchange(true, std::memory_order_acq_rel)) return;
+            callbacks.swap(callbacks_);
+        }
+        for (auto& [id, fn] : callbacks) fn();
+    }
+
+    // Runs `fn` on cancel; runs it now if already cancelled (and returns 0).
+    CallbackId on_cancel(std::function<void()> fn) {
+        {
+            std::lock_guard lock(mutex_);
+            if (!cancelled_.load(std::memory_order_acquire)) {
+                callbacks_.emplace_back(++next_id_, std::move(fn));
+                return next_id_;
+            }
+        }
+        fn();
+        return 0;
+    }
+
+    void remove(CallbackId id) {
+        std::lock_guard lock(mutex_);
+        std::erase_if(callbacks_, [id](const auto& entry) { return entry.first == id; });
+    }
+
+private:
+    std::atomic<bool> cancelled_{false};
+    std::mutex mutex_;
+    CallbackId next_id_ = 0;
+    std::vector<std::pair<CallbackId, std::function<void()>>> callbacks_;
+};
+
+// What a plugin knows about the call it serves. Passed by value into the plugin's coroutine; the
+// logger pointer is valid until the plugin's shutdown().
+struct SWITCHBOARD_API CallContext {
+    std::string request_id;                        // correlation id: put it in every log line
+    std::optional<Clock::time_point> deadline;     // the caller gives up at this time
+    std::shared_ptr<Cancellation> cancellation = std::make_shared<Cancellation>();
+    Logger* logger = nullptr;
+
+    bool cancelled() const noexcept { return cancellation && cancellation->cancelled(); }
+
+    // Logs with this call's request id.
+    void log(LogLevel level, std::string_view message) const {
+        if (logger && logger->enabled(level)) logger->log(level, request_id, message);
+    }
+};
+
+}  // namespace switchboard

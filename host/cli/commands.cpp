@@ -1,0 +1,404 @@
+#include "cli/commands.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iomanip>
+#include <memory>
+#include <sstream>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+
+#include "cli/exit_codes.hpp"
+#include "log/host_logger.hpp"
+#include "runtime/asio_clock.hpp"
+#include "runtime/runtime.hpp"
+
+namespace switchboard::cli {
+namespace {
+
+// One run of the host for one command: event loop, clock, logger, runtime.
+struct Session {
+    boost::asio::io_context io;
+    runtime::AsioClock clock{io};
+    log::HostLogger logger{log::Format::text, LogLevel::info};
+    std::unique_ptr<runtime::Runtime> runtime;
+
+    explicit Session(const HostOptions& options) {
+        runtime = std::make_unique<runtime::Runtime>(options.config, config::Environment::from_process(),
+                                                     clock, logger);
+        if (auto level = log::level_from_string(options.log_level)) logger.set_level(*level);
+    }
+
+    // Runs `task` on the event loop until it finishes.
+    template <class T>
+    T run(Task<T> task) {
+        std::optional<T> out;
+        std::move(task).start([&](T value) {
+            out.emplace(std::move(value));
+            io.stop();
+        });
+        if (!out) {
+            io.restart();
+            io.run();
+        }
+        return std::move(*out);
+    }
+};
+
+void print_problems(std::ostream& err, const std::vector<config::Problem>& problems) {
+    for (const auto& problem : problems) err << problem.to_string() << '\n';
+}
+
+std::size_t count_errors(const std::vector<config::Problem>& problems) {
+    return static_cast<std::size_t>(std::count_if(problems.begin(), problems.end(), [](const auto& p) {
+        return p.severity == config::Severity::error;
+    }));
+}
+
+// Prints the problems; true when the host can serve.
+bool ready(const Session& session, std::ostream& err) {
+    const auto& problems = session.runtime->problems();
+    print_problems(err, problems);
+    if (session.runtime->ok()) return true;
+    err << "error: the configuration has " << count_errors(problems)
+        << " problem(s); run `switchboard check-config` for the full report\n";
+    return false;
+}
+
+std::optional<config::Mode> parse_mode(const std::string& text, std::ostream& err, bool& bad) {
+    bad = false;
+    if (text.empty()) return std::nullopt;
+    auto mode = config::mode_from_string(text);
+    if (!mode) {
+        err << "error: --mode '" << text << "' is not a mode; use mock, real or hybrid\n";
+        bad = true;
+    }
+    return mode;
+}
+
+// The service to call: the one named, else the first configured with `capability`.
+std::optional<std::string> pick_service(const config::Config& config, std::string_view capability,
+                                        const std::string& requested, std::ostream& err) {
+    if (!requested.empty()) return requested;  // the router reports unknown names with the list
+    for (const auto& [name, service] : config.services) {
+        if (service.capability == capability) return name;
+    }
+    err << "error: no service with capability '" << capability << "' in " << config.file.string()
+        << "; add one under [services.NAME] or pass --service\n";
+    return std::nullopt;
+}
+
+template <class T>
+void print_route(std::ostream& err, const router::Routed<T>& routed) {
+    for (const auto& step : routed.fallbacks) {
+        err << "fell back from '" << step.backend << "': " << to_string(step.error.kind) << ": "
+            << step.error.message << '\n';
+    }
+    if (routed.result.ok()) {
+        err << "served by '" << routed.backend << "' (mode " << config::to_string(routed.mode)
+            << ", request " << routed.request_id << ")\n";
+    }
+}
+
+template <class T>
+int report_failure(std::ostream& err, const router::Routed<T>& routed) {
+    const Error& error = routed.result.error();
+    err << "error: " << to_string(error.kind) << ": " << error.message << " (request "
+        << routed.request_id << ")\n";
+    return exit_code_for(error.kind);
+}
+
+boost::json::object embeddings_json(const EmbeddingsResponse& response) {
+    boost::json::array data;
+    for (std::size_t i = 0; i < response.vectors.size(); ++i) {
+        boost::json::array vector;
+        vector.reserve(response.vectors[i].size());
+        for (float x : response.vectors[i]) vector.emplace_back(static_cast<double>(x));
+        data.push_back(boost::json::object{{"object", "embedding"},
+                                           {"index", i},
+                                           {"embedding", std::move(vector)}});
+    }
+    return boost::json::object{
+        {"object", "list"},
+        {"data", std::move(data)},
+        {"model", response.model},
+        {"usage", boost::json::object{{"prompt_tokens", response.usage.prompt_tokens},
+                                      {"total_tokens", response.usage.total_tokens}}}};
+}
+
+boost::json::object parse_json(const ParseResponse& response) {
+    boost::json::array pages;
+    for (const auto& page : response.pages) {
+        pages.push_back(boost::json::object{{"page", page.page}, {"md", page.markdown}, {"text", page.text}});
+    }
+    return boost::json::object{
+        {"markdown", response.markdown},
+        {"text", response.text},
+        {"pages", std::move(pages)},
+        {"job_id", response.job_id},
+        {"usage", boost::json::object{{"pages", response.usage.pages}, {"credits", response.usage.credits}}}};
+}
+
+std::string guess_mime_type(const std::filesystem::path& file) {
+    std::string ext = file.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    static const std::pair<std::string_view, std::string_view> known[] = {
+        {".pdf", "application/pdf"},  {".txt", "text/plain"},       {".md", "text/markdown"},
+        {".markdown", "text/markdown"}, {".html", "text/html"},     {".htm", "text/html"},
+        {".json", "application/json"}, {".csv", "text/csv"},
+        {".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+        {".pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+        {".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+        {".png", "image/png"},        {".jpg", "image/jpeg"},       {".jpeg", "image/jpeg"},
+    };
+    for (auto [e, mime] : known) {
+        if (e == ext) return std::string(mime);
+    }
+    return "application/octet-stream";
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) out += separator;
+        out += item;
+    }
+    return out;
+}
+
+std::string format_age(const Clock& clock, const std::optional<Clock::time_point>& when) {
+    if (!when) return "never";
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - *when).count();
+    return std::to_string(ms) + " ms ago";
+}
+
+std::string_view to_string(health::State state) {
+    switch (state) {
+        case health::State::unknown: return "unknown";
+        case health::State::healthy: return "healthy";
+        case health::State::unhealthy: return "unhealthy";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(health::Circuit circuit) {
+    switch (circuit) {
+        case health::Circuit::closed: return "closed";
+        case health::Circuit::open: return "open";
+        case health::Circuit::half_open: return "half-open";
+    }
+    return "closed";
+}
+
+// Prints rows as left-aligned columns, the first row being the header.
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> widths;
+    for (const auto& row : rows) {
+        widths.resize(std::max(widths.size(), row.size()));
+        for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    }
+    for (const auto& row : rows) {
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            out << row[i];
+            if (i + 1 < row.size()) out << std::string(widths[i] - row[i].size() + 2, ' ');
+        }
+        out << '\n';
+    }
+}
+
+void print_plugins(std::ostream& out, const std::vector<plugin::PluginRecord>& plugins) {
+    std::vector<std::vector<std::string>> rows{{"FILE", "NAME", "VERSION", "CAPABILITIES", "ABI", "STATUS"}};
+    for (const auto& p : plugins) {
+        std::string abi = p.abi_major == 0 ? "-"
+                                           : std::to_string(p.abi_major) + "." + std::to_string(p.abi_minor);
+        rows.push_back({p.file.string(), p.name.empty() ? "-" : p.name, p.version.empty() ? "-" : p.version,
+                        p.capabilities.empty() ? "-" : join(p.capabilities, ","), abi,
+                        p.loaded() ? "loaded" : "rejected: " + p.rejection});
+    }
+    print_table(out, rows);
+}
+
+double cosine(const std::vector<float>& a, const std::vector<float>& b) {
+    double dot = 0, na = 0, nb = 0;
+    for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+        dot += double(a[i]) * b[i];
+        na += double(a[i]) * a[i];
+        nb += double(b[i]) * b[i];
+    }
+    return na == 0 || nb == 0 ? 0.0 : dot / std::sqrt(na * nb);
+}
+
+}  // namespace
+
+int plugins_command(const HostOptions& options, std::ostream& out, std::ostream& err) {
+    Session session(options);
+    if (!session.runtime->config()) {
+        print_problems(err, session.runtime->problems());
+        return exit_usage;
+    }
+    print_plugins(out, session.runtime->plugins());
+    if (session.runtime->plugins().empty()) {
+        err << "no plugins found in:";
+        for (const auto& dir : session.runtime->config()->host.plugin_dirs) err << ' ' << dir.string();
+        err << '\n';
+    }
+    return exit_ok;
+}
+
+int check_config_command(const HostOptions& options, std::ostream& out, std::ostream& err) {
+    Session session(options);
+    const auto& problems = session.runtime->problems();
+    print_problems(err, problems);
+    std::size_t errors = count_errors(problems);
+    if (errors > 0) {
+        err << options.config.string() << ": " << errors << " error(s), " << problems.size() - errors
+            << " warning(s)\n";
+        return exit_usage;
+    }
+    const auto& config = *session.runtime->config();
+    out << options.config.string() << ": ok (environment " << config.environment << ", "
+        << config.backends.size() << " backend(s), " << config.services.size() << " service(s), "
+        << problems.size() << " warning(s))\n";
+    return exit_ok;
+}
+
+int embed_command(const EmbedOptions& options, std::ostream& out, std::ostream& err) {
+    Session session(options.host);
+    if (!ready(session, err)) return exit_usage;
+    bool bad = false;
+    auto mode = parse_mode(options.mode, err, bad);
+    if (bad) return exit_usage;
+    auto service = pick_service(*session.runtime->config(), capability::embeddings, options.service, err);
+    if (!service) return exit_usage;
+
+    EmbeddingsRequest request;
+    request.inputs = options.texts;
+    request.model = options.model;
+    request.dimensions = options.dimensions;
+    auto routed = session.run(session.runtime->router().embed(*service, std::move(request), {mode, ""}));
+    print_route(err, routed);
+    if (!routed.result.ok()) return report_failure(err, routed);
+    out << boost::json::serialize(embeddings_json(routed.result.value())) << '\n';
+    return exit_ok;
+}
+
+int parse_command(const ParseOptions& options, std::ostream& out, std::ostream& err) {
+    std::ifstream in(options.file, std::ios::binary);
+    if (!in) {
+        err << "error: cannot read " << options.file.string() << ": " << std::strerror(errno) << '\n';
+        return exit_usage;
+    }
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+
+    Session session(options.host);
+    if (!ready(session, err)) return exit_usage;
+    bool bad = false;
+    auto mode = parse_mode(options.mode, err, bad);
+    if (bad) return exit_usage;
+    auto service = pick_service(*session.runtime->config(), capability::parse, options.service, err);
+    if (!service) return exit_usage;
+
+    ParseRequest request;
+    request.file_name = options.file.filename().string();
+    request.mime_type = options.mime_type.empty() ? guess_mime_type(options.file) : options.mime_type;
+    request.data = std::move(bytes).str();
+    request.options.mode = options.parse_mode;
+    request.options.language = options.language;
+    request.options.target_pages = options.target_pages;
+    auto routed = session.run(session.runtime->router().parse(*service, std::move(request), {mode, ""}));
+    print_route(err, routed);
+    if (!routed.result.ok()) return report_failure(err, routed);
+    if (options.json) {
+        out << boost::json::serialize(parse_json(routed.result.value())) << '\n';
+    } else {
+        out << routed.result.value().markdown;
+        if (!routed.result.value().markdown.ends_with('\n')) out << '\n';
+    }
+    return exit_ok;
+}
+
+int status_command(const HostOptions& options, std::ostream& out, std::ostream& err) {
+    Session session(options);
+    if (!ready(session, err)) return exit_usage;
+    auto& health = session.runtime->health();
+    bool done = false;
+    health.probe_all([&] {
+        done = true;
+        session.io.stop();
+    });
+    if (!done) {
+        session.io.restart();
+        session.io.run();
+    }
+
+    const auto& config = *session.runtime->config();
+    std::vector<std::vector<std::string>> rows{
+        {"BACKEND", "PLUGIN", "STATE", "CIRCUIT", "LAST CHECK", "FAILURES", "LAST ERROR"}};
+    bool all_healthy = true;
+    for (const auto& [name, h] : health.snapshot_all()) {
+        all_healthy = all_healthy && h.state == health::State::healthy;
+        auto backend = config.backends.find(name);
+        rows.push_back({name, backend == config.backends.end() ? "-" : backend->second.plugin,
+                        std::string(to_string(h.state)), std::string(to_string(h.circuit)),
+                        format_age(session.clock, h.last_check), std::to_string(h.consecutive_failures),
+                        h.last_error ? std::string(switchboard::to_string(h.last_error->kind)) + ": " +
+                                           h.last_error->message
+                                     : "-"});
+    }
+    print_table(out, rows);
+    return all_healthy ? exit_ok : exit_unhealthy;
+}
+
+int demo_command(const HostOptions& options, std::ostream& out, std::ostream& err) {
+    Session session(options);
+    out << "Switchboard demo on " << options.config.string() << "\n\nPlugins:\n";
+    if (session.runtime->config()) print_plugins(out, session.runtime->plugins());
+    if (!ready(session, err)) return exit_usage;
+    auto& router = session.runtime->router();
+    const auto& config = *session.runtime->config();
+
+    int code = exit_ok;
+    if (auto service = pick_service(config, capability::embeddings, "", err)) {
+        EmbeddingsRequest request;
+        request.inputs = {"The cat sat on the mat.", "A cat was sitting on a mat.",
+                          "Quarterly revenue grew by four percent."};
+        auto routed = session.run(router.embed(*service, request));
+        out << "\nembed via service '" << *service << "' (" << request.inputs.size() << " texts):\n";
+        print_route(out, routed);
+        if (routed.result.ok()) {
+            const auto& v = routed.result.value().vectors;
+            out << std::fixed << std::setprecision(3) << "  dimensions " << v[0].size()
+                << ", cosine(cat, cat) = " << cosine(v[0], v[1])
+                << ", cosine(cat, revenue) = " << cosine(v[0], v[2]) << ", tokens "
+                << routed.result.value().usage.total_tokens << '\n';
+        } else {
+            code = report_failure(err, routed);
+        }
+    }
+    if (auto service = pick_service(config, capability::parse, "", err)) {
+        ParseRequest request;
+        request.file_name = "welcome.html";
+        request.mime_type = "text/html";
+        request.data =
+            "<html><head><title>Welcome</title></head><body><h1>Welcome to Switchboard</h1>"
+            "<p>One host, many <b>AI backends</b>: routed by mode, with fallback.</p>"
+            "<ul><li>mock</li><li>real</li><li>hybrid</li></ul></body></html>";
+        auto routed = session.run(router.parse(*service, request));
+        out << "\nparse via service '" << *service << "' (" << request.file_name << "):\n";
+        print_route(out, routed);
+        if (routed.result.ok()) {
+            out << routed.result.value().markdown;
+            if (!routed.result.value().markdown.ends_with('\n')) out << '\n';
+        } else {
+            code = report_failure(err, routed);
+        }
+    }
+    return code;
+}
+
+}  // namespace switchboard::cli

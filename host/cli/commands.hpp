@@ -1,0 +1,47 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace switchboard::cli {
+
+// What every command that runs the host needs.
+struct HostOptions {
+    std::filesystem::path config;
+    std::string log_level;  // empty: the config's host.log_level
+};
+
+struct EmbedOptions {
+    HostOptions host;
+    std::string service;     // empty: the first service with capability "embeddings"
+    std::string mode;        // empty: the service's configured mode
+    std::string model;
+    std::optional<int> dimensions;
+    std::vector<std::string> texts;
+};
+
+struct ParseOptions {
+    HostOptions host;
+    std::string service;     // empty: the first service with capability "parse"
+    std::string mode;
+    std::filesystem::path file;
+    std::string mime_type;   // empty: guessed from the file name
+    std::string parse_mode;
+    std::string language;
+    std::string target_pages;
+    bool json = false;
+};
+
+// Each command writes its result to `out` and diagnostics to `err`, and returns an exit code
+// from exit_codes.hpp.
+int plugins_command(const HostOptions& options, std::ostream& out, std::ostream& err);
+int check_config_command(const HostOptions& options, std::ostream& out, std::ostream& err);
+int embed_command(const EmbedOptions& options, std::ostream& out, std::ostream& err);
+int parse_command(const ParseOptions& options, std::ostream& out, std::ostream& err);
+int status_command(const HostOptions& options, std::ostream& out, std::ostream& err);
+int demo_command(const HostOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace switchboard::cli

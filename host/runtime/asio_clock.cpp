@@ -1,0 +1,42 @@
+#include "runtime/asio_clock.hpp"
+
+namespace switchboard::runtime {
+
+AsioClock::~AsioClock() {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, timer] : timers_) timer->cancel();
+}
+
+Clock::TimerId AsioClock::call_after(duration delay, std::function<void()> fn) {
+    auto timer = std::make_shared<boost::asio::steady_timer>(io_, delay);
+    TimerId id;
+    {
+        std::lock_guard lock(mutex_);
+        id = ++next_id_;
+        timers_.emplace(id, timer);
+    }
+    timer->async_wait([this, id, timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+        if (ec) return;  // cancelled, possibly with the clock already gone: touch nothing
+        {
+            std::lock_guard lock(mutex_);
+            if (timers_.erase(id) == 0) return;  // cancel() won the race
+        }
+        fn();
+    });
+    return id;
+}
+
+bool AsioClock::cancel(TimerId id) {
+    std::shared_ptr<boost::asio::steady_timer> timer;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = timers_.find(id);
+        if (it == timers_.end()) return false;
+        timer = std::move(it->second);
+        timers_.erase(it);
+    }
+    timer->cancel();
+    return true;
+}
+
+}  // namespace switchboard::runtime

@@ -1,0 +1,130 @@
+#include "runtime/runtime.hpp"
+
+#include <algorithm>
+
+namespace switchboard::runtime {
+namespace {
+
+config::Problem error_at(const config::Position& where, std::string key_path, std::string message) {
+    config::Problem p;
+    p.severity = config::Severity::error;
+    p.where = where;
+    p.key_path = std::move(key_path);
+    p.message = std::move(message);
+    return p;
+}
+
+}  // namespace
+
+Runtime::Runtime(const std::filesystem::path& config_file, const config::Environment& env,
+                 Clock& clock, log::HostLogger& logger)
+    : clock_(clock), logger_(logger) {
+    config::LoadResult loaded = config::load(config_file, env);
+    problems_ = std::move(loaded.problems);
+    if (!loaded.config) return;
+    config_ = std::move(loaded.config);
+
+    if (auto level = log::level_from_string(config_->host.log_level)) logger_.set_level(*level);
+    logger_.set_format(config_->host.log_format == "json" ? log::Format::json : log::Format::text);
+    for (const auto& [name, backend] : config_->backends) {
+        if (!backend.api_key.empty()) logger_.add_secret(backend.api_key.reveal());
+    }
+
+    scan_plugins();
+    if (has_errors()) return;
+    start_backends();
+    if (has_errors()) return;
+
+    health_logger_ = std::make_unique<log::ComponentLogger>(logger_, "health");
+    router_logger_ = std::make_unique<log::ComponentLogger>(logger_, "router");
+    health_ = std::make_unique<health::HealthMonitor>(config_->health, clock_, *health_logger_);
+    std::map<std::string, router::Backend> routed;
+    for (auto& backend : backends_) {
+        health_->add(backend.name, backend.service);
+        routed.emplace(backend.name,
+                       router::Backend{backend.name, backend.plugin, backend.service, backend.logger.get()});
+    }
+    router_ = std::make_unique<router::Router>(*config_, std::move(routed), *health_, clock_,
+                                               *router_logger_);
+}
+
+Runtime::~Runtime() {
+    if (health_) health_->stop();
+    router_.reset();
+    for (auto& backend : backends_) {
+        try {
+            backend.service->shutdown();
+        } catch (const std::exception& e) {
+            logger_.log_as("backend " + backend.name, LogLevel::error, "",
+                           std::string("shutdown threw: ") + e.what());
+        } catch (...) {
+            logger_.log_as("backend " + backend.name, LogLevel::error, "",
+                           "shutdown threw an exception of unknown type");
+        }
+    }
+}
+
+bool Runtime::has_errors() const {
+    return std::any_of(problems_.begin(), problems_.end(), [](const config::Problem& p) {
+        return p.severity == config::Severity::error;
+    });
+}
+
+void Runtime::scan_plugins() {
+    plugin::LoaderOptions options{config_->host.plugin_dirs, config_->plugin_pins};
+    loader_ = std::make_unique<plugin::PluginLoader>(std::move(options), logger_);
+    plugins_ = loader_->discover();
+
+    std::vector<config::PluginFacts> facts;
+    for (const auto& record : plugins_) {
+        if (record.loaded()) {
+            facts.push_back({record.name, record.capabilities, record.api_key_prefix});
+        }
+    }
+    auto more = config::check_against_plugins(*config_, facts);
+    problems_.insert(problems_.end(), more.begin(), more.end());
+}
+
+void Runtime::start_backends() {
+    for (const auto& [name, settings] : config_->backends) {
+        auto record = std::find_if(plugins_.begin(), plugins_.end(), [&](const auto& r) {
+            return r.loaded() && r.name == settings.plugin;
+        });
+        if (record == plugins_.end()) continue;  // already reported by check_against_plugins
+
+        auto created = loader_->create(*record);
+        if (!created) {
+            problems_.push_back(error_at(settings.where, "backends." + name,
+                                         "plugin '" + settings.plugin +
+                                             "' could not create the backend: " +
+                                             created.error().message));
+            continue;
+        }
+        RunningBackend backend;
+        backend.name = name;
+        backend.plugin = settings.plugin;
+        backend.logger = std::make_unique<log::ComponentLogger>(logger_, "backend " + name);
+        backend.metrics = std::make_unique<BackendMetrics>(metrics_, name);
+        backend.service = std::move(created).value();
+
+        HostServices services{backend.logger.get(), &clock_, backend.metrics.get(), nullptr};
+        BackendConfig backend_config{name, settings.settings, settings.api_key};
+        Status started = Error::make(ErrorKind::internal, "start() was not called");
+        try {
+            started = backend.service->start(services, backend_config);
+        } catch (const std::exception& e) {
+            started = Error::make(ErrorKind::internal, std::string("start() threw: ") + e.what());
+        } catch (...) {
+            started = Error::make(ErrorKind::internal, "start() threw an exception of unknown type");
+        }
+        if (!started) {
+            problems_.push_back(error_at(settings.where, "backends." + name + ".settings",
+                                         "backend '" + name + "' (plugin '" + settings.plugin +
+                                             "') did not start: " + started.error().message));
+            continue;
+        }
+        backends_.push_back(std::move(backend));
+    }
+}
+
+}  // namespace switchboard::runtime

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/config_loader.hpp"
+#include "health/health_monitor.hpp"
+#include "log/host_logger.hpp"
+#include "plugin/plugin_loader.hpp"
+#include "router/router.hpp"
+#include "runtime/metrics_registry.hpp"
+
+namespace switchboard::runtime {
+
+// Everything the host runs, assembled from one config file, walking the line once: config →
+// plugins → backends (created and started) → health → router. Problems found on the way are
+// collected, not thrown, so `check-config` can print all of them; ok() says whether the host
+// can serve. Owns the backends and shuts them down on destruction.
+class Runtime {
+public:
+    Runtime(const std::filesystem::path& config_file, const config::Environment& env,
+            Clock& clock, log::HostLogger& logger);
+    ~Runtime();
+    Runtime(const Runtime&) = delete;
+    Runtime& operator=(const Runtime&) = delete;
+
+    // False when any error-severity problem was found; then only problems() and plugins() are
+    // meaningful (router() and health() exist only when ok()).
+    bool ok() const { return router_ != nullptr; }
+    const std::vector<config::Problem>& problems() const { return problems_; }
+
+    const config::Config* config() const { return config_ ? &*config_ : nullptr; }
+    const std::vector<plugin::PluginRecord>& plugins() const { return plugins_; }
+    router::Router& router() { return *router_; }
+    health::HealthMonitor& health() { return *health_; }
+    MetricsRegistry& metrics() { return metrics_; }
+
+private:
+    struct RunningBackend {
+        std::string name;
+        std::string plugin;
+        std::unique_ptr<log::ComponentLogger> logger;
+        std::unique_ptr<BackendMetrics> metrics;
+        std::shared_ptr<ServiceInterface> service;
+    };
+
+    void scan_plugins();
+    void start_backends();
+    bool has_errors() const;
+
+    Clock& clock_;
+    log::HostLogger& logger_;
+    MetricsRegistry metrics_;
+    std::optional<config::Config> config_;
+    std::vector<config::Problem> problems_;
+    std::unique_ptr<plugin::PluginLoader> loader_;
+    std::vector<plugin::PluginRecord> plugins_;
+    std::vector<RunningBackend> backends_;
+    std::unique_ptr<log::ComponentLogger> health_logger_;
+    std::unique_ptr<log::ComponentLogger> router_logger_;
+    std::unique_ptr<health::HealthMonitor> health_;
+    std::unique_ptr<router::Router> router_;
+};
+
+}  // namespace switchboard::runtime

@@ -1,0 +1,272 @@
+// End-to-end tests of the `switchboard` command: the real binary, the real plugins, real files.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+    int exit_code;
+    std::string out;
+    std::string err;
+};
+
+std::string read_all(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::string quote(const std::string& arg) {
+    std::string out = "'";
+    for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+// A scratch folder per test case, removed afterwards.
+struct Scratch {
+    fs::path dir;
+    Scratch() {
+        std::string pattern = (fs::temp_directory_path() / "switchboard-cli-XXXXXX").string();
+        dir = mkdtemp(pattern.data());
+    }
+    ~Scratch() { fs::remove_all(dir); }
+    fs::path write(const std::string& name, const std::string& text) const {
+        std::ofstream(dir / name, std::ios::binary) << text;
+        return dir / name;
+    }
+};
+
+const fs::path& binary() {
+    static const fs::path path = fs::path(std::getenv("SWITCHBOARD_BINARY_DIR")) / "bin" / "switchboard";
+    return path;
+}
+
+const std::string& plugin_dir() {
+    static const std::string dir = std::getenv("SWITCHBOARD_PLUGIN_DIR");
+    return dir;
+}
+
+// Runs the binary with `args`; the plugin folder comes from the environment override, as a
+// user would redirect it.
+Run run(const Scratch& scratch, const std::vector<std::string>& args, const std::string& env = "") {
+    std::string command = "env SWITCHBOARD__HOST__PLUGIN_DIRS=" + quote(plugin_dir()) + " " + env + " " +
+                          quote(binary().string());
+    for (const auto& a : args) command += " " + quote(a);
+    command += " >" + quote((scratch.dir / "stdout").string()) + " 2>" + quote((scratch.dir / "stderr").string());
+    int status = std::system(command.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_all(scratch.dir / "stdout"),
+            read_all(scratch.dir / "stderr")};
+}
+
+fs::path shipped_config() {
+    return fs::path(std::getenv("SWITCHBOARD_SOURCE_DIR")) / "config" / "switchboard.toml";
+}
+
+const char* kHybridConfig = R"([host]
+default_mode = "hybrid"
+log_level = "warn"
+
+[backends.flaky]
+plugin = "mock-embeddings"
+[backends.flaky.settings]
+failure_rate = 1.0
+failure_kind = "unavailable"
+
+[backends.mock-embed]
+plugin = "mock-embeddings"
+
+[services.embeddings]
+capability = "embeddings"
+real = ["flaky"]
+mock = "mock-embed"
+)";
+
+}  // namespace
+
+TEST_CASE("--version names the SDK version and plugin ABI", "[cli]") {
+    Scratch s;
+    auto r = run(s, {"--version"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "switchboard 0.1.0 (plugin ABI 1.0)\n");
+}
+
+TEST_CASE("every command answers --help", "[cli]") {
+    Scratch s;
+    for (const char* command : {"plugins", "check-config", "embed", "parse", "status", "demo"}) {
+        auto r = run(s, {command, "--help"});
+        INFO(command);
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("Usage:") != std::string::npos);
+    }
+}
+
+TEST_CASE("a bad command line exits 2", "[cli]") {
+    Scratch s;
+    CHECK(run(s, {"embed", "--config", shipped_config().string()}).exit_code == 2);  // no text
+    CHECK(run(s, {"frobnicate"}).exit_code == 2);
+    CHECK(run(s, {"embed", "--config", shipped_config().string(), "--mode", "sideways", "hi"}).exit_code == 2);
+}
+
+TEST_CASE("check-config accepts the shipped config", "[cli]") {
+    Scratch s;
+    auto r = run(s, {"check-config", shipped_config().string()});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find(": ok (environment development, 2 backend(s), 2 service(s)") != std::string::npos);
+}
+
+TEST_CASE("check-config prints every problem with position and exits 2", "[cli]") {
+    Scratch s;
+    auto config = s.write("bad.toml", R"([host]
+default_mode = "hybird"
+
+[backends.mock-embed]
+plugin = "mock-embedings"
+
+[services.embeddings]
+capability = "embeddings"
+mock = "mock-embd"
+)");
+    auto r = run(s, {"check-config", config.string()});
+    CHECK(r.exit_code == 2);
+    const std::string file = config.string();
+    CHECK(r.err.find(file + ":2:16: error: host.default_mode:") != std::string::npos);
+    CHECK(r.err.find("services.embeddings.mock") != std::string::npos);
+    CHECK(r.err.find("did you mean 'mock-embed'?") != std::string::npos);
+    CHECK(r.err.find("error(s)") != std::string::npos);
+}
+
+TEST_CASE("plugins lists the shipped mock plugins as loaded", "[cli]") {
+    Scratch s;
+    auto r = run(s, {"plugins", "--config", shipped_config().string()});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.rfind("FILE", 0) == 0);
+    for (const char* name : {"mock-embeddings", "mock-parse"}) {
+        INFO(r.out);
+        auto line_start = r.out.find(std::string("/") + name + ".so");
+        REQUIRE(line_start != std::string::npos);
+        auto line = r.out.substr(line_start, r.out.find('\n', line_start) - line_start);
+        CHECK(line.find(" 1.0.0 ") != std::string::npos);
+        CHECK(line.find(" 1.0 ") != std::string::npos);
+        CHECK(line.ends_with("loaded"));
+    }
+}
+
+TEST_CASE("embed prints OpenAI-shaped JSON and who served it", "[cli]") {
+    Scratch s;
+    auto r = run(s, {"embed", "--config", shipped_config().string(), "--dimensions", "8", "hello world",
+                     "second text"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto json = boost::json::parse(r.out).as_object();
+    CHECK(json.at("object") == "list");
+    auto& data = json.at("data").as_array();
+    REQUIRE(data.size() == 2);
+    CHECK(data[1].at("index") == 1);
+    CHECK(data[0].at("embedding").as_array().size() == 8);
+    CHECK(json.at("usage").at("prompt_tokens").as_int64() > 0);
+    CHECK(r.err.find("served by 'mock-embed' (mode mock, request req_") != std::string::npos);
+}
+
+TEST_CASE("embed is deterministic across runs", "[cli]") {
+    Scratch s;
+    auto a = run(s, {"embed", "--config", shipped_config().string(), "--dimensions", "16", "same text"});
+    auto b = run(s, {"embed", "--config", shipped_config().string(), "--dimensions", "16", "same text"});
+    REQUIRE(a.exit_code == 0);
+    CHECK(a.out == b.out);
+}
+
+TEST_CASE("hybrid falls back to the mock and says why", "[cli]") {
+    Scratch s;
+    auto config = s.write("hybrid.toml", kHybridConfig);
+    auto r = run(s, {"embed", "--config", config.string(), "hello"});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.find("fell back from 'flaky': unavailable: ") != std::string::npos);
+    CHECK(r.err.find("served by 'mock-embed' (mode hybrid") != std::string::npos);
+}
+
+TEST_CASE("real mode never answers from the mock: unavailable exits 10", "[cli]") {
+    Scratch s;
+    auto config = s.write("hybrid.toml", kHybridConfig);
+    auto r = run(s, {"embed", "--config", config.string(), "--mode", "real", "hello"});
+    CHECK(r.exit_code == 10);
+    CHECK(r.out.empty());
+    CHECK(r.err.find("error: unavailable: ") != std::string::npos);
+    CHECK(r.err.find("served by") == std::string::npos);
+}
+
+TEST_CASE("an unknown service is a bad request naming the known ones", "[cli]") {
+    Scratch s;
+    auto r = run(s, {"embed", "--config", shipped_config().string(), "--service", "nope", "hello"});
+    CHECK(r.exit_code == 15);
+    CHECK(r.err.find("nope") != std::string::npos);
+    CHECK(r.err.find("embeddings") != std::string::npos);
+}
+
+TEST_CASE("parse turns HTML into markdown, or JSON with --json", "[cli]") {
+    Scratch s;
+    auto doc = s.write("page.html", "<html><body><h1>Quarterly report</h1><p>Revenue grew.</p></body></html>");
+    auto r = run(s, {"parse", "--config", shipped_config().string(), doc.string()});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("# Quarterly report") != std::string::npos);
+    CHECK(r.out.find("Revenue grew.") != std::string::npos);
+    CHECK(r.err.find("served by 'mock-parse'") != std::string::npos);
+
+    auto j = run(s, {"parse", "--config", shipped_config().string(), "--json", doc.string()});
+    REQUIRE(j.exit_code == 0);
+    auto json = boost::json::parse(j.out).as_object();
+    CHECK(json.at("pages").as_array().size() == 1);
+    CHECK(json.at("usage").at("pages") == 1);
+}
+
+TEST_CASE("parse of a missing file is a usage error", "[cli]") {
+    Scratch s;
+    auto r = run(s, {"parse", "--config", shipped_config().string(), (s.dir / "missing.pdf").string()});
+    CHECK(r.exit_code == 2);
+}
+
+TEST_CASE("status probes every backend", "[cli]") {
+    Scratch s;
+    auto r = run(s, {"status", "--config", shipped_config().string()});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("mock-embed") != std::string::npos);
+    CHECK(r.out.find("healthy") != std::string::npos);
+    CHECK(r.out.find("unhealthy") == std::string::npos);
+}
+
+TEST_CASE("demo lists plugins and makes one embed and one parse call", "[cli]") {
+    Scratch s;
+    auto r = run(s, {"demo", "--config", shipped_config().string()});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("mock-embeddings") != std::string::npos);
+    CHECK(r.out.find("served by 'mock-embed'") != std::string::npos);
+    CHECK(r.out.find("# Welcome to Switchboard") != std::string::npos);
+}
+
+TEST_CASE("an API key in config never appears in output, even at trace level", "[cli]") {
+    Scratch s;
+    const std::string key = "sk-proj-DoNotPrintThisKey0123456789";
+    auto config = s.write("keyed.toml", std::string(kHybridConfig) + "\n");
+    auto r = run(s, {"embed", "--config", config.string(), "--log-level", "trace", "hello"},
+                 "FLAKY_KEY=" + key + " SWITCHBOARD__BACKENDS__FLAKY__API_KEY=" + key);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find(key) == std::string::npos);
+    CHECK(r.err.find(key) == std::string::npos);
+}

@@ -11,10 +11,10 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/dll/import.hpp>
 #include <boost/dll/library_info.hpp>
 #include <boost/dll/shared_library.hpp>
 
-#include "config/config_loader.hpp"
 #include "health/health_monitor.hpp"
 #include "log/host_logger.hpp"
 #include "plugin/plugin_loader.hpp"
@@ -25,7 +25,7 @@
 
 namespace fs = std::filesystem;
 using namespace switchboard;
-using Clock = std::chrono::steady_clock;
+using Stopwatch = std::chrono::steady_clock;
 
 namespace {
 
@@ -46,9 +46,9 @@ Stats measure(int iterations, F&& body) {
     std::vector<double> samples;
     samples.reserve(iterations);
     for (int i = 0; i < iterations; ++i) {
-        auto start = Clock::now();
+        auto start = Stopwatch::now();
         body();
-        samples.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+        samples.push_back(std::chrono::duration<double, std::micro>(Stopwatch::now() - start).count());
     }
     return summarize(std::move(samples));
 }

@@ -176,24 +176,6 @@ std::string format_age(const Clock& clock, const std::optional<Clock::time_point
     return std::to_string(ms) + " ms ago";
 }
 
-std::string_view to_string(health::State state) {
-    switch (state) {
-        case health::State::unknown: return "unknown";
-        case health::State::healthy: return "healthy";
-        case health::State::unhealthy: return "unhealthy";
-    }
-    return "unknown";
-}
-
-std::string_view to_string(health::Circuit circuit) {
-    switch (circuit) {
-        case health::Circuit::closed: return "closed";
-        case health::Circuit::open: return "open";
-        case health::Circuit::half_open: return "half-open";
-    }
-    return "closed";
-}
-
 // Prints rows as left-aligned columns, the first row being the header.
 void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
     std::vector<std::size_t> widths;
@@ -344,7 +326,7 @@ int status_command(const HostOptions& options, std::ostream& out, std::ostream& 
         all_healthy = all_healthy && h.state == health::State::healthy;
         auto backend = config.backends.find(name);
         rows.push_back({name, backend == config.backends.end() ? "-" : backend->second.plugin,
-                        std::string(to_string(h.state)), std::string(to_string(h.circuit)),
+                        std::string(health::to_string(h.state)), std::string(health::to_string(h.circuit)),
                         format_age(session.clock, h.last_check), std::to_string(h.consecutive_failures),
                         h.last_error ? std::string(switchboard::to_string(h.last_error->kind)) + ": " +
                                            h.last_error->message

@@ -44,10 +44,12 @@ struct HealthSettings {
 // [backends.NAME]: one configured instance of a plugin.
 struct BackendSettings {
     std::string name;
-    std::string plugin;  // the plugin's name as it reports it in info()
-    Settings settings;   // [backends.NAME.settings], flattened
-    Secret api_key;      // api_key, after interpolation; never printed unredacted
-    Position where;
+    std::string plugin;      // the plugin's name as it reports it in info()
+    Settings settings;       // [backends.NAME.settings], flattened
+    Secret api_key;          // api_key, after interpolation; never printed unredacted
+    Position where;          // the [backends.NAME] table
+    Position plugin_where;   // the plugin key; `where` when absent
+    Position api_key_where;  // the api_key key; `where` when absent
 };
 
 // [services.NAME]: what clients call.
@@ -58,7 +60,8 @@ struct ServiceSettings {
     std::vector<std::string> real;     // real backends, in the order to try them
     std::string mock;                  // the mock backend; empty if none
     std::chrono::milliseconds fallback_timeout{30'000};
-    Position where;
+    Position where;             // the [services.NAME] table
+    Position capability_where;  // the capability key; `where` when absent
 };
 
 struct Config {
@@ -72,5 +75,50 @@ struct Config {
 
     Mode mode_of(const ServiceSettings& service) const { return service.mode.value_or(host.default_mode); }
 };
+
+enum class Severity { error, warning };
+
+std::string_view to_string(Severity severity) noexcept;
+
+// One thing wrong with a config: where, which key, what is wrong and what to do about it.
+struct Problem {
+    Severity severity = Severity::error;
+    Position where;        // a file position, or "environment variable NAME" for an override
+    std::string key_path;  // "services.embeddings.mode"; empty when the problem is not about a key
+    std::string message;   // never contains a secret
+
+    std::string to_string() const;  // "FILE:LINE:COL: error: KEY.PATH: MESSAGE"
+};
+
+bool has_errors(const std::vector<Problem>& problems) noexcept;
+
+// The environment variables the loader may read, injected so tests never touch the real ones.
+struct Environment {
+    std::map<std::string, std::string> variables;
+
+    static Environment from_process();  // a copy of environ
+};
+
+struct LoadResult {
+    std::optional<Config> config;   // present whenever the file could be parsed; use it only if ok()
+    std::vector<Problem> problems;  // every error and warning found, ordered by position
+
+    bool ok() const noexcept { return config.has_value() && !has_errors(problems); }
+};
+
+// Reads, interpolates, overrides and validates a config file (see docs/config-reference.md).
+// Never throws for anything wrong with the file or the environment: that is a Problem.
+LoadResult load(const std::filesystem::path& file, const Environment& env);
+
+// What the plugin scan learned about one plugin, for the checks that need it.
+struct PluginFacts {
+    std::string name;
+    std::vector<std::string> capabilities;
+    std::string api_key_prefix;  // non-empty: backends of this plugin need a key starting so
+};
+
+// Checks that need to know which plugins exist (run after the plugin folders were scanned):
+// backends naming unknown plugins, capabilities nobody offers, missing or malformed API keys.
+std::vector<Problem> check_against_plugins(const Config& config, const std::vector<PluginFacts>& plugins);
 
 }  // namespace switchboard::config

@@ -64,11 +64,7 @@ Runtime::~Runtime() {
     }
 }
 
-bool Runtime::has_errors() const {
-    return std::any_of(problems_.begin(), problems_.end(), [](const config::Problem& p) {
-        return p.severity == config::Severity::error;
-    });
-}
+bool Runtime::has_errors() const { return config::has_errors(problems_); }
 
 void Runtime::scan_plugins() {
     plugin::LoaderOptions options{config_->host.plugin_dirs, config_->plugin_pins};
@@ -94,7 +90,7 @@ void Runtime::start_backends() {
 
         auto created = loader_->create(*record);
         if (!created) {
-            problems_.push_back(error_at(settings.where, "backends." + name,
+            problems_.push_back(error_at(settings.plugin_where, "backends." + name + ".plugin",
                                          "plugin '" + settings.plugin +
                                              "' could not create the backend: " +
                                              created.error().message));

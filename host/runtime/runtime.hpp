@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "config/config_loader.hpp"
 #include "health/health_monitor.hpp"
 #include "log/host_logger.hpp"
 #include "plugin/plugin_loader.hpp"

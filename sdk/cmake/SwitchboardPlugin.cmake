@@ -18,6 +18,9 @@ function(switchboard_add_plugin name)
     CXX_VISIBILITY_PRESET hidden
     CXX_STANDARD 20
     CXX_STANDARD_REQUIRED ON)
+  # GCC emits some template statics as STB_GNU_UNIQUE (std::noop_coroutine's frame, which Task
+  # uses), and glibc never unloads a library that defines one: the host could not drop a plugin.
+  target_compile_options(${name} PRIVATE $<$<CXX_COMPILER_ID:GNU>:-fno-gnu-unique>)
   if(ARG_OUTPUT_DIRECTORY)
     set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIRECTORY})
   endif()

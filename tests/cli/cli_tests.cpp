@@ -50,12 +50,12 @@ struct Scratch {
 };
 
 const fs::path& binary() {
-    static const fs::path path = fs::path(std::getenv("SWITCHBOARD_BINARY_DIR")) / "bin" / "switchboard";
+    static const fs::path path = fs::path(SWITCHBOARD_BINARY_DIR) / "bin" / "switchboard";
     return path;
 }
 
 const std::string& plugin_dir() {
-    static const std::string dir = std::getenv("SWITCHBOARD_PLUGIN_DIR");
+    static const std::string dir = SWITCHBOARD_PLUGIN_DIR;
     return dir;
 }
 
@@ -72,7 +72,7 @@ Run run(const Scratch& scratch, const std::vector<std::string>& args, const std:
 }
 
 fs::path shipped_config() {
-    return fs::path(std::getenv("SWITCHBOARD_SOURCE_DIR")) / "config" / "switchboard.toml";
+    return fs::path(SWITCHBOARD_SOURCE_DIR) / "config" / "switchboard.toml";
 }
 
 const char* kHybridConfig = R"([host]
@@ -96,7 +96,7 @@ mock = "mock-embed"
 
 }  // namespace
 
-TEST_CASE("--version names the SDK version and plugin ABI", "[cli]") {
+TEST_CASE("the version flag names the SDK version and plugin ABI", "[cli]") {
     Scratch s;
     auto r = run(s, {"--version"});
     CHECK(r.exit_code == 0);

@@ -24,7 +24,7 @@
         } catch (const std::exception& e) {                                                 \
             if (error) *error = e.what();                                                   \
         } catch (...) {                                                                     \
-            if (error) *error = "constructor threw an exception of unknown type";           \
+            if (error) *error = "an exception of unknown type";           \
         }                                                                                   \
         return nullptr;                                                                     \
     }                                                                                       \

@@ -46,10 +46,10 @@ public:
     // naming the key; the host then reports the backend as not started.
     virtual Status start(const HostServices& host, const BackendConfig& config) = 0;
 
-    virtual Task<Result<EmbeddingsResponse>> embed(CallContext ctx, EmbeddingsRequest request) {
+    virtual Task<Result<EmbeddingsResponse>> embed(CallContext ctx, EmbeddingsRequest /*request*/) {
         co_return unsupported(ctx, capability::embeddings);
     }
-    virtual Task<Result<ParseResponse>> parse(CallContext ctx, ParseRequest request) {
+    virtual Task<Result<ParseResponse>> parse(CallContext ctx, ParseRequest /*request*/) {
         co_return unsupported(ctx, capability::parse);
     }
     virtual Task<Result<JsonResponse>> call(CallContext ctx, JsonRequest request) {
@@ -57,7 +57,7 @@ public:
     }
 
     // A cheap probe of the upstream; an error's kind says why the backend is unhealthy.
-    virtual Task<Status> health(CallContext ctx) { co_return Status{}; }
+    virtual Task<Status> health(CallContext /*ctx*/) { co_return Status{}; }
 
     // Stop timers and background work; the host has drained calls before calling this.
     virtual void shutdown() {}

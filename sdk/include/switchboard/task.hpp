@@ -157,31 +157,46 @@ Task<T> detail::Promise<T>::get_return_object() noexcept {
     return Task<T>(std::coroutine_handle<Promise<T>>::from_promise(*this));
 }
 
-// Bridges a callback-style API into a coroutine:
-//   auto reply = co_await await_callback<Reply>([&](auto resume) { client.send(req, resume); });
-// `starter` receives a callable that must be invoked exactly once with the value, from any
-// thread, possibly before `starter` returns.
-template <class T, class Starter>
-auto await_callback(Starter starter) {
-    struct Awaiter {
-        Starter starter;
-        std::optional<T> value;
-        std::coroutine_handle<> waiting;
-        std::atomic<bool> other_side_done{false};
+namespace detail {
 
-        bool await_ready() const noexcept { return false; }
-        bool await_suspend(std::coroutine_handle<> handle) {
-            waiting = handle;
-            starter([this](T v) {
-                value.emplace(std::move(v));
-                if (other_side_done.exchange(true, std::memory_order_acq_rel)) waiting.resume();
-            });
-            // The second of (callback, this line) continues the coroutine.
-            return !other_side_done.exchange(true, std::memory_order_acq_rel);
-        }
-        T await_resume() { return std::move(*value); }
-    };
-    return Awaiter{std::move(starter)};
+template <class T, class Starter>
+class CallbackAwaiter {
+public:
+    explicit CallbackAwaiter(Starter starter) : starter_(std::move(starter)) {}
+
+    bool await_ready() const noexcept { return false; }
+    bool await_suspend(std::coroutine_handle<> handle) {
+        waiting_ = handle;
+        starter_([this](T v) {
+            value_.emplace(std::move(v));
+            if (other_side_done_.exchange(true, std::memory_order_acq_rel)) waiting_.resume();
+        });
+        // The second of (callback, this line) continues the coroutine.
+        return !other_side_done_.exchange(true, std::memory_order_acq_rel);
+    }
+    T await_resume() { return std::move(*value_); }
+
+private:
+    Starter starter_;
+    std::optional<T> value_{};
+    std::coroutine_handle<> waiting_{};
+    std::atomic<bool> other_side_done_{false};
+};
+
+}  // namespace detail
+
+// Bridges a callback-style API into a coroutine. `starter` receives a callable that must be
+// invoked exactly once with the value, from any thread, possibly before `starter` returns:
+//
+//   auto reply = await_callback<Reply>([&](auto resume) { client.send(req, resume); });
+//   Reply r = co_await reply;
+//
+// Keep the awaiter in a named local as above. GCC 12 miscompiles `co_await` of a temporary
+// awaiter whose starter captures a std::string by value (it copies the capture bitwise and later
+// frees it twice); a named local avoids that.
+template <class T, class Starter>
+detail::CallbackAwaiter<T, Starter> await_callback(Starter starter) {
+    return detail::CallbackAwaiter<T, Starter>(std::move(starter));
 }
 
 }  // namespace switchboard

@@ -1,0 +1,59 @@
+#include "config/config.hpp"
+
+#include <algorithm>
+
+#include <unistd.h>
+
+namespace switchboard::config {
+
+std::string_view to_string(Mode mode) noexcept {
+    switch (mode) {
+        case Mode::mock: return "mock";
+        case Mode::real: return "real";
+        case Mode::hybrid: return "hybrid";
+    }
+    return "mock";
+}
+
+std::optional<Mode> mode_from_string(std::string_view text) noexcept {
+    for (auto mode : {Mode::mock, Mode::real, Mode::hybrid}) {
+        if (to_string(mode) == text) return mode;
+    }
+    return std::nullopt;
+}
+
+std::string Position::to_string() const {
+    if (line == 0) return file;
+    return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+std::string_view to_string(Severity severity) noexcept {
+    return severity == Severity::error ? "error" : "warning";
+}
+
+std::string Problem::to_string() const {
+    std::string text = where.to_string();
+    if (!text.empty()) text += ": ";
+    text += config::to_string(severity);
+    text += ": ";
+    if (!key_path.empty()) text += key_path + ": ";
+    return text + message;
+}
+
+bool has_errors(const std::vector<Problem>& problems) noexcept {
+    return std::any_of(problems.begin(), problems.end(),
+                       [](const Problem& problem) { return problem.severity == Severity::error; });
+}
+
+Environment Environment::from_process() {
+    Environment env;
+    for (char** entry = environ; entry && *entry; ++entry) {
+        std::string_view text(*entry);
+        auto equals = text.find('=');
+        if (equals == std::string_view::npos) continue;
+        env.variables.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+    }
+    return env;
+}
+
+}  // namespace switchboard::config

@@ -1,0 +1,144 @@
+#include <algorithm>
+#include <cctype>
+#include <tuple>
+
+#include "config/config.hpp"
+#include "config/schema.hpp"
+#include "config/suggest.hpp"
+
+namespace switchboard::config {
+namespace {
+
+bool offers(const PluginFacts& plugin, const std::string& capability) {
+    return std::find(plugin.capabilities.begin(), plugin.capabilities.end(), capability) != plugin.capabilities.end();
+}
+
+// Backs check_against_plugins: one pass over backends, one over services.
+class PluginChecker {
+public:
+    PluginChecker(const Config& config, const std::vector<PluginFacts>& plugins) : config_(config), plugins_(plugins) {}
+
+    std::vector<Problem> run() {
+        for (const auto& [name, backend] : config_.backends) check_backend(backend);
+        for (const auto& [name, service] : config_.services) check_capability(service);
+        std::stable_sort(problems_.begin(), problems_.end(), [](const Problem& a, const Problem& b) {
+            return std::tie(a.where.file, a.where.line, a.where.column) <
+                   std::tie(b.where.file, b.where.line, b.where.column);
+        });
+        return std::move(problems_);
+    }
+
+private:
+    const PluginFacts* plugin_of(const std::string& backend_name) const {
+        auto backend = config_.backends.find(backend_name);
+        if (backend == config_.backends.end()) return nullptr;
+        auto plugin = std::find_if(plugins_.begin(), plugins_.end(),
+                                   [&](const PluginFacts& p) { return p.name == backend->second.plugin; });
+        return plugin == plugins_.end() ? nullptr : &*plugin;
+    }
+
+    void check_backend(const BackendSettings& backend) {
+        const std::string path = join_key_path("backends", backend.name);
+        if (backend.plugin.empty()) return;  // the loader reported it
+        const PluginFacts* plugin = plugin_of(backend.name);
+        if (!plugin) {
+            std::vector<std::string> names;
+            for (const auto& p : plugins_) names.push_back(p.name);
+            std::string message = "no plugin named '" + backend.plugin + "' was found in the plugin folders";
+            if (auto suggestion = did_you_mean(backend.plugin, names); !suggestion.empty()) message += suggestion;
+            else if (names.empty()) message += "; no plugins were found at all: check host.plugin_dirs";
+            else message += "; found: " + join_alternatives(names, ", ");
+            add(Severity::error, backend.plugin_where, path + ".plugin", message);
+            return;
+        }
+        if (!plugin->api_key_prefix.empty()) check_api_key(backend, *plugin, path);
+    }
+
+    void check_api_key(const BackendSettings& backend, const PluginFacts& plugin, const std::string& path) {
+        const std::string& prefix = plugin.api_key_prefix;
+        if (backend.api_key.empty()) {
+            std::vector<std::string> routing;  // services that may send real traffic to it
+            bool listed = false;
+            for (const auto& [name, service] : config_.services) {
+                if (std::find(service.real.begin(), service.real.end(), backend.name) == service.real.end()) continue;
+                listed = true;
+                if (config_.mode_of(service) != Mode::mock) routing.push_back("'" + name + "'");
+            }
+            if (!routing.empty()) {
+                add(Severity::error, backend.api_key_where, path,
+                    "has no API key, but " + std::string(routing.size() == 1 ? "service " : "services ") +
+                        join_alternatives(routing, " and ") + " can route to it; set api_key to a key starting with '" +
+                        prefix + "', preferably through a variable: api_key = \"${NAME}\"");
+            } else if (listed) {
+                add(Severity::warning, backend.api_key_where, path, "has no API key; it cannot serve until one is set");
+            }
+            return;
+        }
+
+        const std::string key_path = path + ".api_key";
+        const std::string& key = backend.api_key.reveal();
+        const std::string shown = "API key " + backend.api_key.redacted();
+        if (!key.starts_with(prefix)) {
+            add(Severity::error, backend.api_key_where, key_path,
+                shown + " does not start with '" + prefix + "', which plugin '" + plugin.name +
+                    "' expects; check that the key is for this provider");
+        }
+        if (std::any_of(key.begin(), key.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); })) {
+            add(Severity::error, backend.api_key_where, key_path,
+                shown + " contains whitespace; remove the stray space or line break");
+        }
+        if (key.size() < prefix.size() + 8) {
+            add(Severity::error, backend.api_key_where, key_path,
+                shown + " is too short to be a key (fewer than " + std::to_string(prefix.size() + 8) +
+                    " characters); check that it was copied whole");
+        }
+    }
+
+    void check_capability(const ServiceSettings& service) {
+        const std::string key_path = join_key_path("services", service.name) + ".capability";
+        if (service.capability.empty()) return;  // the loader reported it
+        bool offered_anywhere = std::any_of(plugins_.begin(), plugins_.end(),
+                                            [&](const PluginFacts& p) { return offers(p, service.capability); });
+        if (!offered_anywhere) {
+            std::vector<std::string> all;
+            for (const auto& plugin : plugins_) {
+                for (const auto& capability : plugin.capabilities) {
+                    if (std::find(all.begin(), all.end(), capability) == all.end()) all.push_back(capability);
+                }
+            }
+            std::string message = "no plugin offers capability '" + service.capability + "'";
+            if (auto suggestion = did_you_mean(service.capability, all); !suggestion.empty()) message += suggestion;
+            else if (!all.empty()) message += "; offered: " + join_alternatives(all, ", ");
+            add(Severity::error, service.capability_where, key_path, message);
+            return;
+        }
+
+        std::vector<std::string> backends = service.real;
+        if (!service.mock.empty()) backends.push_back(service.mock);
+        for (const auto& name : backends) {
+            const PluginFacts* plugin = plugin_of(name);
+            if (!plugin || offers(*plugin, service.capability)) continue;
+            std::vector<std::string> offered;
+            for (const auto& capability : plugin->capabilities) offered.push_back("'" + capability + "'");
+            add(Severity::error, service.capability_where, key_path,
+                "backend '" + name + "' (plugin '" + plugin->name + "') does not offer capability '" +
+                    service.capability + "'; it offers " + (offered.empty() ? "none" : join_alternatives(offered, ", ")));
+        }
+    }
+
+    void add(Severity severity, const Position& where, std::string key_path, std::string message) {
+        problems_.push_back({severity, where, std::move(key_path), std::move(message)});
+    }
+
+    const Config& config_;
+    const std::vector<PluginFacts>& plugins_;
+    std::vector<Problem> problems_;
+};
+
+}  // namespace
+
+std::vector<Problem> check_against_plugins(const Config& config, const std::vector<PluginFacts>& plugins) {
+    return PluginChecker(config, plugins).run();
+}
+
+}  // namespace switchboard::config

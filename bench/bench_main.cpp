@@ -115,15 +115,17 @@ int main(int argc, char** argv) {
     // 2. Start-up with three plugins: config, scan, checks, create and start every backend.
     const fs::path work = fs::temp_directory_path() / ("switchboard-bench-" + std::to_string(getpid()));
     fs::create_directories(work / "plugins");
-    for (const char* name : {"mock-embeddings.so", "mock-parse.so", "hello-plugin.so"}) {
-        if (fs::exists(plugin_dir / name)) fs::copy_file(plugin_dir / name, work / "plugins" / name);
-    }
+    // The two shipped mocks plus the test suite's echo plugin: three plugins, three backends.
+    fs::copy_file(plugin_dir / "mock-embeddings.so", work / "plugins" / "mock-embeddings.so");
+    fs::copy_file(plugin_dir / "mock-parse.so", work / "plugins" / "mock-parse.so");
+    fs::copy_file(fs::path(SWITCHBOARD_BENCH_TEST_PLUGIN_DIR) / "echo.so", work / "plugins" / "echo.so");
     {
         std::ofstream config(work / "switchboard.toml");
         config << "[host]\nplugin_dirs = [\"plugins\"]\nlog_level = \"error\"\n"
                   "[backends.embed]\nplugin = \"mock-embeddings\"\n"
                   "[backends.parse]\nplugin = \"mock-parse\"\n"
-                  "[services.embeddings]\ncapability = \"embeddings\"\nmock = \"embed\"\n"
+                  "[backends.echo]\nplugin = \"echo\"\n"
+                  "[services.embeddings]\ncapability = \"embeddings\"\nreal = [\"echo\"]\nmock = \"embed\"\n"
                   "[services.documents]\ncapability = \"parse\"\nmock = \"parse\"\n";
     }
     std::size_t plugin_count = 0;
@@ -137,7 +139,7 @@ int main(int argc, char** argv) {
                    plugin_count = rt.plugins().size();
                }), "< 20 ms (3 plugins)");
     }
-    std::printf("  (start-up measured with %zu plugins in the folder)\n", plugin_count);
+    std::printf("  (start-up measured with %zu plugins and 3 backends)\n", plugin_count);
     fs::remove_all(work);
 
     // 3. A routing decision: the router's own cost per call, with a backend that does nothing.

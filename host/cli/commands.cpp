@@ -28,9 +28,10 @@ struct Session {
     std::unique_ptr<runtime::Runtime> runtime;
 
     explicit Session(const HostOptions& options) {
-        runtime = std::make_unique<runtime::Runtime>(options.config, config::Environment::from_process(),
-                                                     clock, logger);
-        if (auto level = log::level_from_string(options.log_level)) logger.set_level(*level);
+        auto env = config::Environment::from_process();
+        // --log-level is an override like any other, so it holds from the first line.
+        if (!options.log_level.empty()) env.variables["SWITCHBOARD__HOST__LOG_LEVEL"] = options.log_level;
+        runtime = std::make_unique<runtime::Runtime>(options.config, env, clock, logger);
     }
 
     // Runs `task` on the event loop until it finishes.

@@ -68,7 +68,8 @@ bool Runtime::has_errors() const { return config::has_errors(problems_); }
 
 void Runtime::scan_plugins() {
     plugin::LoaderOptions options{config_->host.plugin_dirs, config_->plugin_pins};
-    loader_ = std::make_unique<plugin::PluginLoader>(std::move(options), logger_);
+    loader_logger_ = std::make_unique<log::ComponentLogger>(logger_, "plugins");
+    loader_ = std::make_unique<plugin::PluginLoader>(std::move(options), *loader_logger_);
     plugins_ = loader_->discover();
 
     std::vector<config::PluginFacts> facts;

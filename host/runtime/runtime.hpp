@@ -57,6 +57,7 @@ private:
     MetricsRegistry metrics_;
     std::optional<config::Config> config_;
     std::vector<config::Problem> problems_;
+    std::unique_ptr<log::ComponentLogger> loader_logger_;
     std::unique_ptr<plugin::PluginLoader> loader_;
     std::vector<plugin::PluginRecord> plugins_;
     std::vector<RunningBackend> backends_;

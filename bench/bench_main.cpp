@@ -30,6 +30,7 @@ using Stopwatch = std::chrono::steady_clock;
 namespace {
 
 struct Stats {
+    std::size_t samples;
     double median_us;
     double p90_us;
     double min_us;
@@ -38,7 +39,7 @@ struct Stats {
 Stats summarize(std::vector<double> samples_us) {
     std::sort(samples_us.begin(), samples_us.end());
     auto at = [&](double q) { return samples_us[static_cast<std::size_t>(q * (samples_us.size() - 1))]; };
-    return {at(0.5), at(0.9), samples_us.front()};
+    return {samples_us.size(), at(0.5), at(0.9), samples_us.front()};
 }
 
 template <class F>
@@ -54,8 +55,8 @@ Stats measure(int iterations, F&& body) {
 }
 
 void report(const char* what, const Stats& s, const char* target) {
-    std::printf("%-44s median %9.2f us   p90 %9.2f us   min %9.2f us   (target %s)\n", what,
-                s.median_us, s.p90_us, s.min_us, target);
+    std::printf("%-50s median %9.2f us   p90 %9.2f us   min %9.2f us   n %7zu   (target %s)\n", what,
+                s.median_us, s.p90_us, s.min_us, s.samples, target);
 }
 
 // A backend whose own work is nothing: it answers at once with a canned vector.
@@ -75,15 +76,21 @@ public:
 
 int main(int argc, char** argv) {
     int iterations = 2000;
-    for (int i = 1; i + 1 < argc; ++i) {
-        if (std::string(argv[i]) == "--iterations") iterations = std::atoi(argv[i + 1]);
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--iterations" && i + 1 < argc && std::atoi(argv[i + 1]) >= 20) {
+            iterations = std::atoi(argv[++i]);
+        } else {
+            std::fprintf(arg == "--help" ? stdout : stderr,
+                         "usage: switchboard-bench [--iterations N]   (N >= 20, default 2000)\n");
+            return arg == "--help" ? 0 : 2;
+        }
     }
     const fs::path plugin_dir = SWITCHBOARD_BENCH_PLUGIN_DIR;
     const fs::path plugin_file = plugin_dir / "mock-embeddings.so";
     log::HostLogger logger(log::Format::text, LogLevel::error);
 
-    std::printf("Switchboard benchmarks (%d iterations each; plugin %s)\n\n", iterations,
-                plugin_file.c_str());
+    std::printf("Switchboard benchmarks (--iterations %d; plugin %s)\n\n", iterations, plugin_file.c_str());
 
     // 1. Plugin inspect, load, create, each on its own. Every load iteration unloads the library
     //    first (a dlopen of a library already open is only a reference count).

@@ -16,6 +16,7 @@
 #include "log/host_logger.hpp"
 #include "runtime/asio_clock.hpp"
 #include "runtime/runtime.hpp"
+#include "wire/openai_json.hpp"
 
 namespace switchboard::cli {
 namespace {
@@ -108,27 +109,10 @@ void print_route(std::ostream& err, const router::Routed<T>& routed) {
 template <class T>
 int report_failure(std::ostream& err, const router::Routed<T>& routed) {
     const Error& error = routed.result.error();
-    err << "error: " << to_string(error.kind) << ": " << error.message << " (request "
-        << routed.request_id << ")\n";
+    err << "error: " << to_string(error.kind) << ": " << error.message;
+    if (error.message.find(routed.request_id) == std::string::npos) err << " (request " << routed.request_id << ")";
+    err << '\n';
     return exit_code_for(error.kind);
-}
-
-boost::json::object embeddings_json(const EmbeddingsResponse& response) {
-    boost::json::array data;
-    for (std::size_t i = 0; i < response.vectors.size(); ++i) {
-        boost::json::array vector;
-        vector.reserve(response.vectors[i].size());
-        for (float x : response.vectors[i]) vector.emplace_back(static_cast<double>(x));
-        data.push_back(boost::json::object{{"object", "embedding"},
-                                           {"index", i},
-                                           {"embedding", std::move(vector)}});
-    }
-    return boost::json::object{
-        {"object", "list"},
-        {"data", std::move(data)},
-        {"model", response.model},
-        {"usage", boost::json::object{{"prompt_tokens", response.usage.prompt_tokens},
-                                      {"total_tokens", response.usage.total_tokens}}}};
 }
 
 boost::json::object parse_json(const ParseResponse& response) {
@@ -236,16 +220,16 @@ int check_config_command(const HostOptions& options, std::ostream& out, std::ost
     Session session(options);
     const auto& problems = session.runtime->problems();
     print_problems(err, problems);
-    std::size_t errors = count_errors(problems);
-    if (errors > 0) {
+    // Any problem, warnings included, fails the check: a warning is something to fix too.
+    if (!problems.empty()) {
+        std::size_t errors = count_errors(problems);
         err << options.config.string() << ": " << errors << " error(s), " << problems.size() - errors
             << " warning(s)\n";
         return exit_usage;
     }
     const auto& config = *session.runtime->config();
     out << options.config.string() << ": ok (environment " << config.environment << ", "
-        << config.backends.size() << " backend(s), " << config.services.size() << " service(s), "
-        << problems.size() << " warning(s))\n";
+        << config.backends.size() << " backend(s), " << config.services.size() << " service(s))\n";
     return exit_ok;
 }
 
@@ -265,7 +249,7 @@ int embed_command(const EmbedOptions& options, std::ostream& out, std::ostream& 
     auto routed = session.run(session.runtime->router().embed(*service, std::move(request), {mode, ""}));
     print_route(err, routed);
     if (!routed.result.ok()) return report_failure(err, routed);
-    out << boost::json::serialize(embeddings_json(routed.result.value())) << '\n';
+    out << wire::to_openai_json(routed.result.value()) << '\n';
     return exit_ok;
 }
 

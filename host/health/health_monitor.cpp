@@ -110,9 +110,9 @@ struct HealthMonitor::Core : std::enable_shared_from_this<Core> {
     std::uint64_t probes_started = 0;
     std::map<std::uint64_t, std::shared_ptr<Cancellation>> probes_in_flight;
 
-    void log(const std::vector<Note>& notes) {
+    void log(const std::vector<Note>& notes, std::string_view request_id) {
         for (const auto& note : notes) {
-            if (logger.enabled(note.level)) logger.log(note.level, "", note.message);
+            if (logger.enabled(note.level)) logger.log(note.level, request_id, note.message);
         }
     }
 
@@ -164,9 +164,9 @@ struct HealthMonitor::Core : std::enable_shared_from_this<Core> {
         return refusal;
     }
 
-    // Records one outcome: success when `error` is null. A failure that does not `count` (not an
-    // availability failure) only ends a half-open trial.
-    void record(std::string_view backend, const Error* error, bool counts) {
+    // Records one outcome of the call or probe `request_id`: success when `error` is null. A
+    // failure that does not `count` (not an availability failure) only ends a half-open trial.
+    void record(std::string_view backend, const Error* error, bool counts, std::string_view request_id) {
         std::vector<Note> notes;
         {
             std::lock_guard lock(mutex);
@@ -228,7 +228,7 @@ struct HealthMonitor::Core : std::enable_shared_from_this<Core> {
                 }
             }
         }
-        log(notes);
+        log(notes, request_id);
     }
 
     void probe_round(bool periodic, std::function<void()> done) {
@@ -267,8 +267,8 @@ struct HealthMonitor::Core : std::enable_shared_from_this<Core> {
             ctx.cancellation = probe.cancellation;
             ctx.logger = &logger;
             auto call = plugin::guarded<void>(
-                fmt::format("backend '{}' health", probe.backend),
-                [service = probe.service, ctx]() mutable { return service->health(std::move(ctx)); });
+                fmt::format("backend '{}' health", probe.backend), probe.service, clock,
+                [ctx](ServiceInterface& service) mutable { return service.health(std::move(ctx)); });
             bounded_probe(clock, settings.probe_timeout, probe.cancellation, std::move(call), probe.backend)
                 .start([self = shared_from_this(), round, backend = probe.backend, id = probe.id,
                         trial = probe.trial](Status status) {
@@ -296,7 +296,7 @@ struct HealthMonitor::Core : std::enable_shared_from_this<Core> {
                 logger.log(LogLevel::debug, request_id,
                            fmt::format("health probe of backend '{}': ok", backend));
             }
-            record(backend, nullptr, true);
+            record(backend, nullptr, true, request_id);
             return;
         }
         if (logger.enabled(LogLevel::debug)) {
@@ -304,7 +304,7 @@ struct HealthMonitor::Core : std::enable_shared_from_this<Core> {
                 LogLevel::debug, request_id,
                 fmt::format("health probe of backend '{}' failed: {}", backend, describe(status.error())));
         }
-        record(backend, &status.error(), true);
+        record(backend, &status.error(), true, request_id);
     }
 
     void schedule_tick_locked() {
@@ -365,10 +365,12 @@ bool HealthMonitor::admit(std::string_view backend) { return !core_->try_admit(b
 
 std::optional<Error> HealthMonitor::try_admit(std::string_view backend) { return core_->try_admit(backend); }
 
-void HealthMonitor::record_success(std::string_view backend) { core_->record(backend, nullptr, true); }
+void HealthMonitor::record_success(std::string_view backend, std::string_view request_id) {
+    core_->record(backend, nullptr, true, request_id);
+}
 
-void HealthMonitor::record_failure(std::string_view backend, const Error& error) {
-    core_->record(backend, &error, is_availability_failure(error.kind));
+void HealthMonitor::record_failure(std::string_view backend, const Error& error, std::string_view request_id) {
+    core_->record(backend, &error, is_availability_failure(error.kind), request_id);
 }
 
 void HealthMonitor::probe_all(std::function<void()> done) { core_->probe_round(false, std::move(done)); }

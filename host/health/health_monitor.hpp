@@ -51,9 +51,10 @@ public:
     // retry_after set to the rest of the cooldown.
     std::optional<Error> try_admit(std::string_view backend);
 
-    void record_success(std::string_view backend);
+    // `request_id` names the call whose outcome this is; the lines logged about it carry it.
+    void record_success(std::string_view backend, std::string_view request_id = "");
     // Only availability failures count; any other outcome just ends a half-open trial.
-    void record_failure(std::string_view backend, const Error& error);
+    void record_failure(std::string_view backend, const Error& error, std::string_view request_id = "");
 
     // One round of health() calls now, each bounded by probe_timeout; backends whose circuit is
     // cooling down or that are still being probed are skipped. `done` runs (on whichever thread

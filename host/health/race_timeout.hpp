@@ -48,7 +48,7 @@ public:
         }
         auto id = clock_.call_after(
             limit, [self = this->shared_from_this(), on_timeout = std::move(on_timeout)]() mutable {
-                self->finish(on_timeout(), true);
+                if (!self->finished()) self->finish(on_timeout(), true);
             });
         std::unique_lock lock(mutex_);
         if (done_) {

@@ -1,10 +1,14 @@
 #pragma once
 
 #include <exception>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
+#include "switchboard/host_services.hpp"
 #include "switchboard/result.hpp"
+#include "switchboard/service_interface.hpp"
 #include "switchboard/task.hpp"
 
 namespace switchboard::plugin {
@@ -25,6 +29,27 @@ Task<Result<T>> guarded(std::string what, Call call) {
         failure = "exception of unknown type";
     }
     co_return Error::make(ErrorKind::internal, what + " threw: " + failure);
+}
+
+// The same, for a call on a plugin instance that must stay loaded for the whole call:
+// `call(ServiceInterface&)` returns Task<Result<T>>. This frame holds `instance`, and when the
+// call is over it hands that reference to `clock` to drop from a host timer. The call usually
+// ends on a stack that still runs the plugin's code (its timer resuming its frame), and if this
+// were the last reference the library would be unmapped under that code.
+template <class T, class Call>
+Task<Result<T>> guarded(std::string what, std::shared_ptr<ServiceInterface> instance, Clock& clock,
+                        Call call) {
+    std::optional<Result<T>> outcome;
+    try {
+        auto task = call(*instance);
+        outcome.emplace(co_await std::move(task));
+    } catch (const std::exception& e) {
+        outcome.emplace(Error::make(ErrorKind::internal, what + " threw: " + e.what()));
+    } catch (...) {
+        outcome.emplace(Error::make(ErrorKind::internal, what + " threw: exception of unknown type"));
+    }
+    clock.call_after(Clock::duration::zero(), [pin = std::move(instance)]() mutable { pin.reset(); });
+    co_return std::move(*outcome);
 }
 
 }  // namespace switchboard::plugin

@@ -203,15 +203,36 @@ Router::Router(const config::Config& config, std::map<std::string, Backend> back
 
 Task<Routed<EmbeddingsResponse>> Router::embed(std::string service, EmbeddingsRequest request,
                                                CallOptions options) {
-    return route<Embed>(std::move(service), std::move(request), std::move(options));
+    return contain<Embed>(std::move(service), std::move(request), std::move(options));
 }
 
 Task<Routed<ParseResponse>> Router::parse(std::string service, ParseRequest request, CallOptions options) {
-    return route<Parse>(std::move(service), std::move(request), std::move(options));
+    return contain<Parse>(std::move(service), std::move(request), std::move(options));
 }
 
 Task<Routed<JsonResponse>> Router::call(std::string service, JsonRequest request, CallOptions options) {
-    return route<Json>(std::move(service), std::move(request), std::move(options));
+    return contain<Json>(std::move(service), std::move(request), std::move(options));
+}
+
+template <class Operation>
+Task<Routed<typename Operation::Response>> Router::contain(std::string service,
+                                                           typename Operation::Request request,
+                                                           CallOptions options) {
+    if (options.request_id.empty()) options.request_id = new_request_id();
+    const std::string request_id = options.request_id;
+    const Mode mode = options.mode.value_or(this->mode(service));
+    std::string failure;
+    try {
+        auto routed = route<Operation>(std::move(service), std::move(request), std::move(options));
+        co_return co_await std::move(routed);
+    } catch (const std::exception& e) {
+        failure = e.what();
+    } catch (...) {
+        failure = "exception of unknown type";
+    }
+    Error error = Error::make(ErrorKind::internal, "the router failed: " + failure);
+    log_line(logger_, LogLevel::error, request_id, "{}", error.message);
+    co_return Routed<typename Operation::Response>{std::move(error), {}, {}, request_id, mode};
 }
 
 template <class Operation>
@@ -272,17 +293,17 @@ Task<Routed<typename Operation::Response>> Router::route(std::string service,
         ctx.logger = target.backend->logger != nullptr ? target.backend->logger : &logger_;
         auto cancellation = ctx.cancellation;
         // The last attempt takes the request; earlier ones copy it, since a fallback needs it again.
-        auto call = plugin::guarded<Response>(fmt::format("backend '{}' {}", target.name, Operation::verb),
-                                              [instance = target.backend->service, ctx = std::move(ctx),
-                                               attempt = last ? std::move(request) : request]() mutable {
-                                                  return Operation::invoke(*instance, std::move(ctx),
-                                                                           std::move(attempt));
-                                              });
-        auto on_timeout = [&target, &route, timeout] {
+        auto call = plugin::guarded<Response>(
+            fmt::format("backend '{}' {}", target.name, Operation::verb), target.backend->service, clock_,
+            [ctx = std::move(ctx), attempt = last ? std::move(request) : request](ServiceInterface& instance) mutable {
+                return Operation::invoke(instance, std::move(ctx), std::move(attempt));
+            });
+        // By value: the timer may fire after this coroutine (and even the router) is gone.
+        auto on_timeout = [backend = target.name, service_name = route.settings.name, timeout] {
             return Error::make(ErrorKind::timeout,
                                fmt::format("backend '{}' did not answer within {} ms (fallback_timeout of "
                                            "service '{}'); the call was cancelled",
-                                           target.name, timeout.count(), route.settings.name));
+                                           backend, timeout.count(), service_name));
         };
         // A named awaiter: GCC 12 mishandles non-trivial temporaries inside a co_await expression.
         auto answer = health::race_timeout<Response>(clock_, timeout, std::move(cancellation),
@@ -297,7 +318,7 @@ Task<Routed<typename Operation::Response>> Router::route(std::string service,
             }
         }
         if (result.ok()) {
-            health_.record_success(target.name);
+            health_.record_success(target.name, request_id);
             log_line(logger_, LogLevel::debug, request_id, "service '{}': backend '{}' served in {} ms",
                      service, target.name,
                      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started).count());
@@ -306,7 +327,7 @@ Task<Routed<typename Operation::Response>> Router::route(std::string service,
         }
 
         Error& error = result.error();
-        health_.record_failure(target.name, error);
+        health_.record_failure(target.name, error, request_id);
         if (!is_availability_failure(error.kind)) {
             log_line(logger_, error.kind == ErrorKind::internal ? LogLevel::error : LogLevel::debug,
                      request_id, "service '{}': backend '{}' answered {} (not a reason to fall back)",
@@ -407,7 +428,13 @@ Error Router::no_backend_left(const Route& route, Mode mode, const std::string& 
         message += fmt::format(". Mode real never falls back to the mock '{}'; mode hybrid does",
                                route.settings.mock);
     }
-    Error error = Error::make(ErrorKind::unavailable, std::move(message));
+    // Backends that all failed the same way fail the call that way (a rate limit stays a rate
+    // limit); different reasons add up to unavailable.
+    const ErrorKind kind = fallbacks.front().error.kind;
+    const bool same_kind = std::all_of(fallbacks.begin(), fallbacks.end(),
+                                       [kind](const FallbackStep& step) { return step.error.kind == kind; });
+    Error error = same_kind ? Error::make(kind, std::move(message), fallbacks.back().error.upstream_status)
+                            : Error::make(ErrorKind::unavailable, std::move(message));
     error.retry_after = retry_after;
     return error;
 }

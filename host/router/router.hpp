@@ -87,6 +87,11 @@ private:
         std::atomic<int> mode{-1};                          // a config::Mode, or -1: the default
     };
 
+    // route() inside a net: an exception escaping the router's own code becomes Error{internal}
+    // (a detached Routed task must never throw).
+    template <class Operation>
+    Task<Routed<typename Operation::Response>> contain(std::string service, typename Operation::Request request,
+                                                       CallOptions options);
     template <class Operation>
     Task<Routed<typename Operation::Response>> route(std::string service, typename Operation::Request request,
                                                      CallOptions options);

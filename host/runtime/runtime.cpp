@@ -19,21 +19,23 @@ config::Problem error_at(const config::Position& where, std::string key_path, st
 Runtime::Runtime(const std::filesystem::path& config_file, const config::Environment& env,
                  Clock& clock, log::HostLogger& logger)
     : clock_(clock), logger_(logger) {
+    register_secrets(env);
     config::LoadResult loaded = config::load(config_file, env);
     problems_ = std::move(loaded.problems);
-    if (!loaded.config) return;
-    config_ = std::move(loaded.config);
-
-    if (auto level = log::level_from_string(config_->host.log_level)) logger_.set_level(*level);
-    logger_.set_format(config_->host.log_format == "json" ? log::Format::json : log::Format::text);
-    for (const auto& [name, backend] : config_->backends) {
-        if (!backend.api_key.empty()) logger_.add_secret(backend.api_key.reveal());
+    if (loaded.config) {
+        config_ = std::move(loaded.config);
+        if (auto level = log::level_from_string(config_->host.log_level)) logger_.set_level(*level);
+        logger_.set_format(config_->host.log_format == "json" ? log::Format::json : log::Format::text);
+        for (const auto& [name, backend] : config_->backends) {
+            if (!backend.api_key.empty()) logger_.add_secret(backend.api_key.reveal());
+        }
+        // Backends start even when the config has errors elsewhere, so that one run of
+        // check-config reports the plugins' own settings problems too.
+        scan_plugins();
+        start_backends();
     }
-
-    scan_plugins();
-    if (has_errors()) return;
-    start_backends();
-    if (has_errors()) return;
+    for (auto& problem : problems_) problem.message = logger_.redact(problem.message);
+    if (!config_ || has_errors()) return;
 
     health_logger_ = std::make_unique<log::ComponentLogger>(logger_, "health");
     router_logger_ = std::make_unique<log::ComponentLogger>(logger_, "router");
@@ -46,6 +48,20 @@ Runtime::Runtime(const std::filesystem::path& config_file, const config::Environ
     }
     router_ = std::make_unique<router::Router>(*config_, std::move(routed), *health_, clock_,
                                                *router_logger_);
+    health_->start();
+}
+
+// API keys reach the host through the environment (directly, or interpolated into config): treat
+// every variable that names or looks like a credential as a secret from the first line on.
+void Runtime::register_secrets(const config::Environment& env) {
+    static constexpr std::string_view kNameEndings[] = {"KEY", "TOKEN", "SECRET", "PASSWORD"};
+    static constexpr std::string_view kValuePrefixes[] = {"sk-", "llx-"};
+    for (const auto& [name, value] : env.variables) {
+        bool secret = false;
+        for (auto ending : kNameEndings) secret = secret || name.ends_with(ending);
+        for (auto prefix : kValuePrefixes) secret = secret || value.starts_with(prefix);
+        if (secret) logger_.add_secret(value);
+    }
 }
 
 Runtime::~Runtime() {
@@ -76,7 +92,13 @@ void Runtime::scan_plugins() {
     for (const auto& record : plugins_) {
         if (record.loaded()) {
             facts.push_back({record.name, record.capabilities, record.api_key_prefix});
+            continue;
         }
+        config::Problem rejected;
+        rejected.severity = config::Severity::warning;
+        rejected.where.file = record.file.string();
+        rejected.message = "plugin file rejected: " + record.rejection;
+        problems_.push_back(std::move(rejected));
     }
     auto more = config::check_against_plugins(*config_, facts);
     problems_.insert(problems_.end(), more.begin(), more.end());
@@ -115,6 +137,12 @@ void Runtime::start_backends() {
             started = Error::make(ErrorKind::internal, "start() threw an exception of unknown type");
         }
         if (!started) {
+            // start() may have armed timers before it failed: let the plugin stop them.
+            try {
+                backend.service->shutdown();
+            } catch (...) {
+                backend.logger->log(LogLevel::warn, "", "shutdown() after a failed start threw");
+            }
             problems_.push_back(error_at(settings.where, "backends." + name + ".settings",
                                          "backend '" + name + "' (plugin '" + settings.plugin +
                                              "') did not start: " + started.error().message));

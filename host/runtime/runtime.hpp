@@ -17,9 +17,12 @@
 namespace switchboard::runtime {
 
 // Everything the host runs, assembled from one config file, walking the line once: config →
-// plugins → backends (created and started) → health → router. Problems found on the way are
-// collected, not thrown, so `check-config` can print all of them; ok() says whether the host
-// can serve. Owns the backends and shuts them down on destruction.
+// plugins → backends (created and started) → health (probing) → router. Problems found on the
+// way are collected, not thrown, so `check-config` can print all of them; ok() says whether the
+// host can serve. Owns the backends and shuts them down on destruction.
+//
+// Stop the event loop that runs `clock` before destroying a Runtime: calls still in flight are
+// then abandoned (never resumed), and the backends are shut down.
 class Runtime {
 public:
     Runtime(const std::filesystem::path& config_file, const config::Environment& env,
@@ -48,6 +51,7 @@ private:
         std::shared_ptr<ServiceInterface> service;
     };
 
+    void register_secrets(const config::Environment& env);
     void scan_plugins();
     void start_backends();
     bool has_errors() const;

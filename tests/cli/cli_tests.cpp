@@ -125,7 +125,7 @@ TEST_CASE("check-config accepts the shipped config", "[cli]") {
     auto r = run(s, {"check-config", shipped_config().string()});
     INFO(r.err);
     CHECK(r.exit_code == 0);
-    CHECK(r.out.find(": ok (environment development, 2 backend(s), 2 service(s)") != std::string::npos);
+    CHECK(r.out.find(": ok (environment development, 2 backend(s), 2 service(s))") != std::string::npos);
 }
 
 TEST_CASE("check-config prints every problem with position and exits 2", "[cli]") {

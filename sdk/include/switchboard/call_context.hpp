@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -9,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -19,6 +21,10 @@ namespace switchboard {
 // Shared cancellation flag for one call. The host cancels when the caller gives up (the router's
 // fallback timeout); a plugin checks cancelled() between steps or registers a callback to abort
 // an upstream request. Thread-safe; shared by host and plugin for the life of the call.
+//
+// Like std::stop_callback: once remove(id) returns, that callback is not running and never will,
+// so it may reference state the caller is about to free (unless remove is called from inside the
+// callback itself).
 class SWITCHBOARD_API Cancellation {
 public:
     using CallbackId = std::uint64_t;
@@ -27,13 +33,19 @@ public:
 
     // Runs every registered callback once, on the calling thread.
     void cancel() {
-        std::vector<std::pair<CallbackId, std::function<void()>>> callbacks;
-        {
-            std::lock_guard lock(mutex_);
-            if (cancelled_.exchange(true, std::memory_order_acq_rel)) return;
-            callbacks.swap(callbacks_);
+        std::unique_lock lock(mutex_);
+        if (cancelled_.exchange(true, std::memory_order_acq_rel)) return;
+        running_thread_ = std::this_thread::get_id();
+        while (!callbacks_.empty()) {
+            auto [id, fn] = std::move(callbacks_.front());
+            callbacks_.erase(callbacks_.begin());
+            running_ = id;
+            lock.unlock();
+            fn();
+            lock.lock();
+            running_ = 0;
+            finished_.notify_all();
         }
-        for (auto& [id, fn] : callbacks) fn();
     }
 
     // Runs `fn` on cancel; runs it now if already cancelled (and returns 0).
@@ -49,15 +61,22 @@ public:
         return 0;
     }
 
+    // Unregisters a callback; if cancel() is running it on another thread, waits until it ends.
     void remove(CallbackId id) {
-        std::lock_guard lock(mutex_);
+        std::unique_lock lock(mutex_);
         std::erase_if(callbacks_, [id](const auto& entry) { return entry.first == id; });
+        if (id != 0 && running_ == id && running_thread_ != std::this_thread::get_id()) {
+            finished_.wait(lock, [&] { return running_ != id; });
+        }
     }
 
 private:
     std::atomic<bool> cancelled_{false};
     std::mutex mutex_;
+    std::condition_variable finished_;
     CallbackId next_id_ = 0;
+    CallbackId running_ = 0;
+    std::thread::id running_thread_;
     std::vector<std::pair<CallbackId, std::function<void()>>> callbacks_;
 };
 

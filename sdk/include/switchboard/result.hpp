@@ -19,11 +19,17 @@ public:
     Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}
 
     bool ok() const noexcept { return state_.index() == 0; }
-    explicit operator bool() const noexcept { return ok(); }
+    // Not for Result<bool>: `if (settings.get<bool>(...))` would test success, not the value.
+    explicit operator bool() const noexcept
+        requires(!std::is_same_v<T, bool>)
+    {
+        return ok();
+    }
 
     T& value() & { assert(ok()); return std::get<0>(state_); }
     const T& value() const& { assert(ok()); return std::get<0>(state_); }
     T&& value() && { assert(ok()); return std::get<0>(std::move(state_)); }
+    T value_or(T fallback) const& { return ok() ? std::get<0>(state_) : std::move(fallback); }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
 

@@ -43,7 +43,7 @@ public:
     virtual PluginInfo info() const = 0;
 
     // `host` pointers stay valid until shutdown() returns. A bad setting is a bad_request error
-    // naming the key; the host then reports the backend as not started.
+    // naming the key; the host then reports the backend as not started and calls shutdown().
     virtual Status start(const HostServices& host, const BackendConfig& config) = 0;
 
     virtual Task<Result<EmbeddingsResponse>> embed(CallContext ctx, EmbeddingsRequest /*request*/) {

@@ -25,6 +25,9 @@ namespace switchboard {
 // Lazy: the body does not run until the task is awaited or started.
 // Exceptions: in a Task<Result<U>> an escaping exception becomes Error{internal}; in any other
 // Task it is rethrown to the awaiting coroutine.
+// Build with optimisation (-O1 or more): resuming the awaiting task is a tail call only when the
+// compiler optimises, so at -O0 a long chain of tasks that finish without suspending can
+// overflow the stack.
 template <class T>
 class Task;
 

@@ -1,0 +1,14 @@
+#pragma once
+
+#include <string>
+
+#include "switchboard/types.hpp"
+
+namespace switchboard::wire {
+
+// An embeddings response in the OpenAI wire format (`{"object":"list","data":[{"object":
+// "embedding","index":0,"embedding":[…]}],"model":…,"usage":{…}}`), floats written in their
+// shortest round-trip form as the OpenAI API does ("0.0123", not "1.23E-2").
+std::string to_openai_json(const EmbeddingsResponse& response);
+
+}  // namespace switchboard::wire

@@ -146,8 +146,15 @@ struct CallPlan {
     bool malformed() const noexcept { return failure == FailureKind::malformed; }
 };
 
+// What one health probe goes through: its index in arrival order and its injected failure.
+struct ProbePlan {
+    std::uint64_t probe = 0;
+    std::optional<FailureKind> failure;
+};
+
 // Decides each call's latency and failure from a PRNG keyed by (seed, call index), so the same
-// seed and the same call order give the same failures on every run. Thread-safe.
+// seed and the same call order give the same failures on every run. Health probes draw from a
+// stream of their own, so probing never shifts which calls fail. Thread-safe.
 class FaultInjector {
 public:
     FaultInjector(std::string plugin, FaultSettings settings)
@@ -166,68 +173,96 @@ public:
         CallPlan out;
         out.call = call;
         auto key = splitmix64(static_cast<std::uint64_t>(settings_.seed) ^ splitmix64(call));
-        if (unit_interval(splitmix64(key ^ stream_failure)) < settings_.failure_rate) {
-            out.failure = settings_.failure_kind;
-        }
+        out.failure = failure_for(key);
         auto spread = static_cast<std::uint64_t>((settings_.latency_max - settings_.latency_min).count());
         auto extra = spread == 0 ? 0 : splitmix64(key ^ stream_latency) % (spread + 1);
         out.latency = settings_.latency_min + std::chrono::milliseconds(extra);
         return out;
     }
 
+    // The plan for the next health probe to arrive.
+    ProbePlan next_probe() noexcept {
+        return probe_plan(next_probe_.fetch_add(1, std::memory_order_relaxed));
+    }
+
+    // The plan for health probe number `probe`; a pure function of the settings and `probe`.
+    ProbePlan probe_plan(std::uint64_t probe) const noexcept {
+        auto key = splitmix64(static_cast<std::uint64_t>(settings_.seed) ^ stream_probe ^ splitmix64(probe));
+        return ProbePlan{probe, failure_for(key)};
+    }
+
     // Waits out the call's latency on `clock`, then returns the injected error, if any. A
     // malformed failure returns success: the caller corrupts its own result. The injector must
     // outlive the returned task.
     Task<Status> enact(CallPlan plan, Clock& clock, CallContext ctx) const {
+        std::string what = "call " + std::to_string(plan.call);
         co_await sleep_unless_cancelled(clock, plan.latency, ctx);
-        if (ctx.cancelled()) co_return cancelled(plan, ctx);
-        if (!plan.failure || *plan.failure == FailureKind::malformed) co_return Status{};
+        if (ctx.cancelled()) co_return cancelled(what, ctx);
+        if (!plan.failure || plan.malformed()) co_return Status{};
+        auto failure = inject(*plan.failure, std::move(what), clock, std::move(ctx));
+        co_return co_await failure;
+    }
 
-        ctx.log(LogLevel::debug, "injecting a '" + std::string(to_string(*plan.failure)) +
-                                     "' failure on call " + std::to_string(plan.call));
-        switch (*plan.failure) {
+    // Answers a health probe at once: healthy, or the injected error. A probe has no result to
+    // corrupt, so a malformed failure is an upstream_error. The injector must outlive the task.
+    Task<Status> enact_probe(ProbePlan plan, Clock& clock, CallContext ctx) const {
+        if (!plan.failure) co_return Status{};
+        auto failure = inject(*plan.failure, "health probe " + std::to_string(plan.probe), clock, std::move(ctx));
+        co_return co_await failure;
+    }
+
+private:
+    static constexpr std::uint64_t stream_failure = 0x6661696c75726573ULL;  // "failures"
+    static constexpr std::uint64_t stream_latency = 0x6c6174656e637973ULL;  // "latencys"
+    static constexpr std::uint64_t stream_probe = 0x70726f6265686c74ULL;    // "probehlt"
+
+    std::optional<FailureKind> failure_for(std::uint64_t key) const noexcept {
+        if (unit_interval(splitmix64(key ^ stream_failure)) < settings_.failure_rate) {
+            return settings_.failure_kind;
+        }
+        return std::nullopt;
+    }
+
+    // The error of an injected failure on `what` ("call 3", "health probe 0"); a timeout first
+    // hangs for timeout_hang, or until the caller cancels.
+    Task<Status> inject(FailureKind kind, std::string what, Clock& clock, CallContext ctx) const {
+        ctx.log(LogLevel::debug, "injecting a '" + std::string(to_string(kind)) + "' failure on " + what);
+        std::string injected = plugin_ + " injected a '" + std::string(to_string(kind)) + "' failure on " +
+                               what + " (request " + ctx.request_id + "; failure_rate " +
+                               format_number(settings_.failure_rate) + ", seed " +
+                               std::to_string(settings_.seed) + ")";
+        switch (kind) {
             case FailureKind::unavailable:
-                co_return Error::make(
-                    ErrorKind::unavailable,
-                    injected(plan, ctx) + "; set failure_rate = 0 to stop injecting failures");
+                co_return Error::make(ErrorKind::unavailable,
+                                      injected + "; set failure_rate = 0 to stop injecting failures");
             case FailureKind::rate_limited: {
                 auto error = Error::make(ErrorKind::rate_limited,
-                                         injected(plan, ctx) + ": retry after " +
+                                         injected + ": retry after " +
                                              std::to_string(settings_.retry_after.count()) + " ms");
                 error.retry_after = settings_.retry_after;
                 co_return error;
             }
             case FailureKind::timeout:
                 co_await sleep_unless_cancelled(clock, settings_.timeout_hang, ctx);
-                if (ctx.cancelled()) co_return cancelled(plan, ctx);
-                co_return Error::make(ErrorKind::timeout,
-                                      injected(plan, ctx) + ": no answer after " +
-                                          std::to_string(settings_.timeout_hang.count()) + " ms");
+                if (ctx.cancelled()) co_return cancelled(what, ctx);
+                co_return Error::make(ErrorKind::timeout, injected + ": no answer after " +
+                                                              std::to_string(settings_.timeout_hang.count()) +
+                                                              " ms");
             case FailureKind::malformed:
                 break;
         }
-        co_return Status{};
+        co_return Error::make(ErrorKind::upstream_error, injected + ": the answer could not be read");
     }
 
-private:
-    static constexpr std::uint64_t stream_failure = 0x6661696c75726573ULL;  // "failures"
-    static constexpr std::uint64_t stream_latency = 0x6c6174656e637973ULL;  // "latencys"
-
-    std::string injected(const CallPlan& plan, const CallContext& ctx) const {
-        return plugin_ + " injected a '" + std::string(to_string(*plan.failure)) + "' failure on call " +
-               std::to_string(plan.call) + " (request " + ctx.request_id + "; failure_rate " +
-               format_number(settings_.failure_rate) + ", seed " + std::to_string(settings_.seed) + ")";
-    }
-
-    Error cancelled(const CallPlan& plan, const CallContext& ctx) const {
-        return Error::make(ErrorKind::timeout, plugin_ + " call " + std::to_string(plan.call) +
-                                                   " was cancelled by the caller (request " +
+    Error cancelled(const std::string& what, const CallContext& ctx) const {
+        return Error::make(ErrorKind::timeout, plugin_ + " " + what + " was cancelled by the caller (request " +
                                                    ctx.request_id + ")");
     }
 
     std::string plugin_;
     FaultSettings settings_;
     std::atomic<std::uint64_t> next_call_{0};
+    std::atomic<std::uint64_t> next_probe_{0};
 };
 
 }  // namespace switchboard::mock

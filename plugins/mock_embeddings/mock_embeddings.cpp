@@ -18,12 +18,13 @@ Error bad_request(const CallContext& ctx, const std::string& problem) {
                            ctx.request_id + ")");
 }
 
-// Breaks the response's shape the way a faulty upstream would: a vector missing, or short.
+// Breaks the response's shape the way a faulty upstream would, so that the host can tell
+// without knowing the model: a vector missing, or the only vector empty.
 void corrupt(EmbeddingsResponse& response) {
     if (response.vectors.size() > 1) {
         response.vectors.pop_back();
     } else if (!response.vectors.empty()) {
-        response.vectors.front().pop_back();
+        response.vectors.front().clear();
     }
 }
 
@@ -83,6 +84,16 @@ Task<Result<EmbeddingsResponse>> MockEmbeddings::embed(CallContext ctx, Embeddin
     if (!status) co_return std::move(status).error();
     if (plan.malformed()) corrupt(response.value());
     co_return std::move(response);
+}
+
+Task<Status> MockEmbeddings::health(CallContext ctx) {
+    if (!faults_) {
+        co_return Error::make(ErrorKind::internal, std::string(plugin_name) +
+                                                       " was probed before start() (request " +
+                                                       ctx.request_id + ")");
+    }
+    auto probe = faults_->enact_probe(faults_->next_probe(), *clock_, std::move(ctx));
+    co_return co_await probe;
 }
 
 Result<EmbeddingsResponse> MockEmbeddings::compute(const CallContext& ctx,

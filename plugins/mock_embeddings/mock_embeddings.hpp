@@ -22,6 +22,8 @@ public:
     PluginInfo info() const override;
     Status start(const HostServices& host, const BackendConfig& config) override;
     Task<Result<EmbeddingsResponse>> embed(CallContext ctx, EmbeddingsRequest request) override;
+    // Healthy, or an injected failure at failure_rate, drawn apart from the calls' failures.
+    Task<Status> health(CallContext ctx) override;
 
     // What a healthy call answers for `request`: no latency, no injected failure.
     Result<EmbeddingsResponse> compute(const CallContext& ctx, const EmbeddingsRequest& request) const;

@@ -249,6 +249,16 @@ Task<Result<ParseResponse>> MockParse::parse(CallContext ctx, ParseRequest reque
     co_return std::move(response);
 }
 
+Task<Status> MockParse::health(CallContext ctx) {
+    if (!faults_) {
+        co_return Error::make(ErrorKind::internal, std::string(plugin_name) +
+                                                       " was probed before start() (request " +
+                                                       ctx.request_id + ")");
+    }
+    auto probe = faults_->enact_probe(faults_->next_probe(), *clock_, std::move(ctx));
+    co_return co_await probe;
+}
+
 Result<ParseResponse> MockParse::compute(const CallContext& ctx, const ParseRequest& request) const {
     auto selection = PageSelection::parse(request.options.target_pages);
     if (!selection) return with_request(std::move(selection).error(), ctx);

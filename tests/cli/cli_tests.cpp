@@ -270,3 +270,57 @@ TEST_CASE("an API key in config never appears in output, even at trace level", "
     CHECK(r.out.find(key) == std::string::npos);
     CHECK(r.err.find(key) == std::string::npos);
 }
+
+TEST_CASE("status exits 3 and shows why when a backend fails its probe", "[cli]") {
+    Scratch s;
+    auto config = s.write("hybrid.toml", kHybridConfig);
+    auto r = run(s, {"status", "--config", config.string()});
+    CHECK(r.exit_code == 3);
+    auto line_start = r.out.find("\nflaky ");
+    REQUIRE(line_start != std::string::npos);
+    auto line = r.out.substr(line_start + 1, r.out.find('\n', line_start + 1) - line_start - 1);
+    CHECK(line.find(" unhealthy ") != std::string::npos);
+    CHECK(line.find("unavailable: ") != std::string::npos);
+}
+
+TEST_CASE("a service error exits with the code of its kind when every backend failed the same way", "[cli]") {
+    Scratch s;
+    const std::pair<const char*, int> cases[] = {
+        {"unavailable", 10}, {"timeout", 11}, {"rate_limited", 12}, {"malformed", 16}};
+    for (auto [kind, code] : cases) {
+        auto config = s.write("one.toml", std::string(R"([host]
+log_level = "error"
+[backends.only]
+plugin = "mock-embeddings"
+[backends.only.settings]
+failure_rate = 1.0
+failure_kind = ")") + kind + R"("
+timeout_hang_ms = 200
+[services.embeddings]
+capability = "embeddings"
+mode = "real"
+real = ["only"]
+fallback_timeout = "100ms"
+)");
+        auto r = run(s, {"embed", "--config", config.string(), "hello"});
+        INFO(kind << ": " << r.err);
+        CHECK(r.exit_code == code);
+        CHECK(r.out.empty());
+    }
+}
+
+TEST_CASE("check-config fails on warnings too", "[cli]") {
+    Scratch s;
+    auto config = s.write("warn.toml", R"([backends.e]
+plugin = "mock-embeddings"
+[services.embeddings]
+capability = "embeddings"
+mode = "hybrid"
+real = ["e"]
+)");
+    auto r = run(s, {"check-config", config.string()});
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(": warning: services.embeddings") != std::string::npos);
+    CHECK(r.err.find(": 0 error(s), 1 warning(s)") != std::string::npos);
+}

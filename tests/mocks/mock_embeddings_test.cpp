@@ -232,15 +232,25 @@ TEST_CASE("token inputs embed deterministically and count their length", "[mocks
     CHECK(first->usage.prompt_tokens == 4);
 }
 
-TEST_CASE("a malformed injection returns one vector fewer, or a short vector", "[mocks]") {
-    auto several = embed(texts({"a", "b", "c"}, 16),
-                         {{"failure_rate", 1.0}, {"failure_kind", std::string("malformed")}});
+TEST_CASE("a malformed injection returns one vector fewer, or an empty only vector", "[mocks]") {
+    const std::initializer_list<std::pair<std::string, SettingValue>> malformed = {
+        {"failure_rate", 1.0}, {"failure_kind", std::string("malformed")}};
+    auto several = embed(texts({"a", "b", "c"}, 16), malformed);
     REQUIRE(several.ok());
-    CHECK(several->vectors.size() == 2);
-    auto single = embed(texts({"a"}, 16), {{"failure_rate", 1.0}, {"failure_kind", std::string("malformed")}});
+    REQUIRE(several->vectors.size() == 2);
+    CHECK(several->vectors[0].size() == 16);
+    CHECK(several->vectors[1].size() == 16);
+    // One input and the model's own width: a short vector would pass for another model's.
+    auto single = embed(texts({"a"}), malformed);
     REQUIRE(single.ok());
     REQUIRE(single->vectors.size() == 1);
-    CHECK(single->vectors[0].size() == 15);
+    CHECK(single->vectors[0].empty());
+    EmbeddingsRequest tokens;
+    tokens.token_inputs = {{1, 2, 3}};
+    auto single_tokens = embed(tokens, malformed);
+    REQUIRE(single_tokens.ok());
+    REQUIRE(single_tokens->vectors.size() == 1);
+    CHECK(single_tokens->vectors[0].empty());
 }
 
 TEST_CASE("each call logs at debug level with its request id", "[mocks]") {

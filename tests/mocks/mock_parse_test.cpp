@@ -212,6 +212,11 @@ TEST_CASE("a malformed injection numbers a page 0", "[mocks]") {
                           {{"failure_rate", 1.0}, {"failure_kind", std::string("malformed")}});
     REQUIRE(response.ok());
     CHECK(page_numbers(response.value()) == std::vector<std::int32_t>{0, 2});
+    CHECK(response->markdown == "a\n\nb");
+    auto single = parse(document("a.md", "text/markdown", "# A"),
+                        {{"failure_rate", 1.0}, {"failure_kind", std::string("malformed")}});
+    REQUIRE(single.ok());
+    CHECK(page_numbers(single.value()) == std::vector<std::int32_t>{0});
 }
 
 TEST_CASE("mock-parse injects failures and latency like every mock", "[mocks]") {

@@ -1,25 +1,30 @@
 # The installed-SDK test: install the SDK into a fresh prefix, build examples/hello_plugin out of
-# tree against it, drop hello.so into a fresh plugin folder and have the host load and call it.
+# tree against it, drop hello.so into a fresh plugin folder and have the host load and call it:
+# first the plugin test driver (exact log lines and vectors, on a manual clock), then the real
+# `switchboard` binary, configured by a TOML file like a user would write.
 #
 #   cmake -DBINARY_DIR=<build> -DSOURCE_DIR=<source> -DWORK_DIR=<scratch> -DDRIVER=<plugin_host_driver>
-#         -DGENERATOR=<generator> -DCXX_COMPILER=<compiler> -P install_and_load.cmake
-foreach(var BINARY_DIR SOURCE_DIR WORK_DIR DRIVER GENERATOR CXX_COMPILER)
+#         -DHOST=<switchboard> -DGENERATOR=<generator> -DCXX_COMPILER=<compiler> -P install_and_load.cmake
+foreach(var BINARY_DIR SOURCE_DIR WORK_DIR DRIVER HOST GENERATOR CXX_COMPILER)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "install_and_load.cmake needs -D${var}=...")
   endif()
 endforeach()
 
+# Runs a command that must succeed; leaves its stdout in `output` and its stderr in `errors`.
 function(run step)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "${step} failed (${rc}):\n${out}\n${err}")
   endif()
   set(output "${out}" PARENT_SCOPE)
+  set(errors "${err}" PARENT_SCOPE)
 endfunction()
 
 set(prefix ${WORK_DIR}/prefix)
 set(build ${WORK_DIR}/hello-build)
 set(plugins ${WORK_DIR}/plugins)
+set(config ${WORK_DIR}/config/switchboard.toml)
 file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
 
@@ -59,4 +64,39 @@ foreach(expected
 endforeach()
 if(output MATCHES "rejected")
   message(FATAL_ERROR "the host rejected a plugin")
+endif()
+
+# The real host, through its CLI, as a user would run it.
+file(WRITE ${config} "[host]
+plugin_dirs = [\"${plugins}\"]
+
+[backends.hello-counts]
+plugin = \"hello\"
+
+[backends.hello-counts.settings]
+dimensions = 3
+latency_ms = 20
+
+[services.counts]
+capability = \"embeddings\"
+mock = \"hello-counts\"
+")
+
+run("listing plugins with `switchboard plugins`" ${HOST} plugins --config ${config})
+message(STATUS "switchboard plugins said:\n${output}")
+string(REGEX MATCH "[^\n]*/hello\\.so +hello +[^\n]* loaded\n" hello_line "${output}")
+if(hello_line STREQUAL "")
+  message(FATAL_ERROR "`switchboard plugins` has no line for hello.so ending in 'loaded':\n${output}\n${errors}")
+endif()
+
+run("embedding through hello with `switchboard embed`" ${HOST} embed --config ${config} "some text")
+message(STATUS "switchboard embed said:\n${output}${errors}")
+# "some text": 9 characters, 2 words, 3 vowels.
+foreach(expected "\"object\":\"list\"" "\"embedding\":\\[9,2,3\\]" "\"model\":\"hello-counts-1\"")
+  if(NOT output MATCHES "${expected}")
+    message(FATAL_ERROR "`switchboard embed` output lacks '${expected}':\n${output}\n${errors}")
+  endif()
+endforeach()
+if(NOT errors MATCHES "served by 'hello-counts'")
+  message(FATAL_ERROR "`switchboard embed` did not say the hello backend served the call:\n${errors}")
 endif()

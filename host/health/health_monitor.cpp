@@ -369,7 +369,8 @@ void HealthMonitor::record_success(std::string_view backend, std::string_view re
     core_->record(backend, nullptr, true, request_id);
 }
 
-void HealthMonitor::record_failure(std::string_view backend, const Error& error, std::string_view request_id) {
+void HealthMonitor::record_failure(std::string_view backend, const Error& error,
+                                   std::string_view request_id) {
     core_->record(backend, &error, is_availability_failure(error.kind), request_id);
 }
 

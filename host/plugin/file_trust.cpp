@@ -54,6 +54,20 @@ std::optional<std::string> trust_problem(const std::filesystem::path& file) {
     for (const auto& folder : folders) {
         if (auto problem = check_one(folder, "folder " + folder.string())) return problem;
     }
+    // Whoever can write an ancestor can rename the plugin folder away and put another in its
+    // place. World-writable ancestors are refused unless sticky (like /tmp, where only owners
+    // may rename); group-writable ones are allowed (e.g. a setgid /usr/local of group staff).
+    auto canonical_folder = std::filesystem::weakly_canonical(std::filesystem::absolute(folders.back()), ec);
+    for (auto dir = canonical_folder.parent_path(); !ec && !dir.empty(); dir = dir.parent_path()) {
+        struct stat info {};
+        if (::stat(dir.c_str(), &info) == 0 && (info.st_mode & S_IWOTH) != 0 && (info.st_mode & S_ISVTX) == 0) {
+            return fmt::format(
+                "folder {} above the plugin is writable by anyone (mode {:04o}) without the sticky bit: "
+                "anyone could swap the plugin folder; run `chmod o-w {}`",
+                dir.string(), info.st_mode & 07777, dir.string());
+        }
+        if (dir == dir.root_path()) break;
+    }
     return std::nullopt;
 }
 

@@ -429,7 +429,8 @@ Error Router::no_backend_left(const Route& route, Mode mode, const std::string& 
                                route.settings.mock);
     }
     // Backends that all failed the same way fail the call that way (a rate limit stays a rate
-    // limit); different reasons add up to unavailable.
+    // limit); different reasons add up to unavailable. A skipped backend (not running, circuit
+    // open) counts as unavailable.
     const ErrorKind kind = fallbacks.front().error.kind;
     const bool same_kind = std::all_of(fallbacks.begin(), fallbacks.end(),
                                        [kind](const FallbackStep& step) { return step.error.kind == kind; });

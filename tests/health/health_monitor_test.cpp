@@ -63,6 +63,14 @@ std::size_t count_lines(const CaptureLogger& log, LogLevel level, std::string_vi
     return n;
 }
 
+bool has_line(const CaptureLogger& log, LogLevel level, std::string_view request_id,
+              std::string_view message) {
+    for (const auto& line : log.lines()) {
+        if (line.level == level && line.request_id == request_id && line.message == message) return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 TEST_CASE("a backend starts unknown and closed, and an unknown name is always admitted", "[health]") {
@@ -228,9 +236,13 @@ TEST_CASE("a probe round calls health() on every backend and records the outcome
     CHECK(ctx.deadline == t0 + 2s);
     CHECK(ctx.logger == &rig.log);
 
+    CHECK(has_line(rig.log, LogLevel::warn, "probe_2",
+                   "backend 'beta' is unhealthy: unavailable: connection refused"));
+
     rig.probe();
     CHECK(rig.monitor.snapshot("beta").state == State::healthy);
     CHECK(rig.monitor.snapshot("beta").consecutive_failures == 0);
+    CHECK(has_line(rig.log, LogLevel::info, "probe_4", "backend 'beta' is healthy again"));
 }
 
 TEST_CASE("a probe that does not answer within probe_timeout fails with a timeout and is cancelled",
@@ -368,4 +380,34 @@ TEST_CASE("probe_all with nothing to probe finishes at once", "[health]") {
     monitor.probe_all([&] { done = true; });
     CHECK(done);
     CHECK(monitor.snapshot_all().count("passive-only") == 1);
+}
+
+TEST_CASE("the lines logged about a recorded outcome carry the request id of the call", "[health]") {
+    HealthRig rig;
+    rig.monitor.record_failure("alpha", refused, "req_1");
+    rig.monitor.record_failure("alpha", refused, "req_2");
+    rig.monitor.record_failure("alpha", refused, "req_3");
+    rig.clock.advance(30s);
+    REQUIRE(rig.monitor.admit("alpha"));  // the half-open trial
+    rig.monitor.record_failure("alpha", refused, "req_4");
+    rig.monitor.record_failure("beta", Error::make(ErrorKind::auth, "403 key lacks permission", 403),
+                               "req_5");
+    rig.clock.advance(30s);
+    rig.monitor.record_success("alpha", "req_6");
+
+    CHECK(has_line(rig.log, LogLevel::warn, "req_1",
+                   "backend 'alpha' is unhealthy: unavailable: connection refused"));
+    CHECK(has_line(rig.log, LogLevel::warn, "req_3",
+                   "circuit of backend 'alpha' opened for 30000 ms after 3 consecutive failures (last: "
+                   "unavailable: connection refused)"));
+    CHECK(has_line(rig.log, LogLevel::warn, "req_4",
+                   "circuit of backend 'alpha' re-opened for 30000 ms: the half-open trial failed "
+                   "(unavailable: connection refused)"));
+    CHECK(has_line(rig.log, LogLevel::error, "req_5",
+                   "backend 'beta' rejected its credentials (403 key lacks permission); calls fall back to "
+                   "other backends until it answers again. Check the backend's api_key and what the key is "
+                   "allowed to do"));
+    CHECK(has_line(rig.log, LogLevel::info, "req_6",
+                   "backend 'alpha' answered again; its circuit is closed"));
+    CHECK(rig.log.lines().size() == 5);
 }

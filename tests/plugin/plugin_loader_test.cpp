@@ -255,6 +255,26 @@ TEST_CASE("a plugin in a world-writable folder is refused before it is loaded", 
     CHECK_FALSE(is_mapped(file));
 }
 
+TEST_CASE("a plugin below a world-writable folder is refused unless that folder is sticky", "[plugin]") {
+    PluginFolder outer;
+    auto inner = outer.path() / "plugins";
+    auto file = PluginFolder::copy(PluginFolder::test_plugin("echo"), inner / "echo.so");
+    PluginFolder::chmod(inner, 0755);
+    CaptureLogger logger;
+    PluginLoader loader(LoaderOptions{{inner}, {}}, logger);
+
+    PluginFolder::chmod(outer.path(), 0777);
+    const auto dir = outer.path().string();
+    CHECK(loader.load_file(file).rejection ==
+          "folder " + dir + " above the plugin is writable by anyone (mode 0777) without the sticky bit: "
+          "anyone could swap the plugin folder; run `chmod o-w " + dir + "`");
+    CHECK_FALSE(is_mapped(file));
+
+    PluginFolder::chmod(outer.path(), 01777);  // like /tmp: only owners may rename entries
+    CHECK(loader.load_file(file).loaded());
+    PluginFolder::chmod(outer.path(), 0755);
+}
+
 TEST_CASE("a group-writable plugin file is refused too", "[plugin]") {
     PluginFolder folder;
     auto file = folder.add("echo");

@@ -139,7 +139,9 @@ TEST_CASE("every mode handles every failure kind: the served backend, the reason
                         ", request req_table): no backend could serve: " + listing(tried, failure);
                     if (mode == Mode::real)
                         expected += ". Mode real never falls back to the mock 'mock'; mode hybrid does";
-                    require_same(routed.result.error(), error(ErrorKind::unavailable, expected));
+                    // Every backend failed the same way, so the call fails that way too.
+                    const Error last = failure.reported(tried.back());
+                    require_same(routed.result.error(), error(last.kind, expected, last.upstream_status));
                     // REAL never falls to the mock.
                     if (mode == Mode::real) CHECK(rig.fake("mock").calls() == 0);
                 }

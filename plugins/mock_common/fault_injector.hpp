@@ -8,7 +8,6 @@
 #include <string_view>
 #include <utility>
 
-#include "mock_common/cancellable_sleep.hpp"
 #include "mock_common/hashing.hpp"
 #include "mock_common/setting_checks.hpp"
 #include "switchboard/call_context.hpp"
@@ -196,7 +195,7 @@ public:
     // outlive the returned task.
     Task<Status> enact(CallPlan plan, Clock& clock, CallContext ctx) const {
         std::string what = "call " + std::to_string(plan.call);
-        co_await sleep_unless_cancelled(clock, plan.latency, ctx);
+        co_await sleep_for(clock, plan.latency, ctx);
         if (ctx.cancelled()) co_return cancelled(what, ctx);
         if (!plan.failure || plan.malformed()) co_return Status{};
         auto failure = inject(*plan.failure, std::move(what), clock, std::move(ctx));
@@ -243,7 +242,7 @@ private:
                 co_return error;
             }
             case FailureKind::timeout:
-                co_await sleep_unless_cancelled(clock, settings_.timeout_hang, ctx);
+                co_await sleep_for(clock, settings_.timeout_hang, ctx);
                 if (ctx.cancelled()) co_return cancelled(what, ctx);
                 co_return Error::make(ErrorKind::timeout, injected + ": no answer after " +
                                                               std::to_string(settings_.timeout_hang.count()) +

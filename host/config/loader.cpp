@@ -263,24 +263,25 @@ void Loader::flatten_settings(const toml::table& table, const std::string& prefi
     for (auto&& [key, node] : table) {
         std::string name = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
         std::string key_path = join_key_path(path, key.str());
+        std::string at = where(node, key_path).to_string();
         switch (node.type()) {
             case toml::node_type::string:
-                if (auto value = read_string(node, key_path)) settings.set(name, std::move(*value));
+                if (auto value = read_string(node, key_path)) settings.set(name, std::move(*value), at);
                 break;
             case toml::node_type::integer:
-                settings.set(name, node.as_integer()->get());
+                settings.set(name, node.as_integer()->get(), at);
                 break;
             case toml::node_type::floating_point:
-                settings.set(name, node.as_floating_point()->get());
+                settings.set(name, node.as_floating_point()->get(), at);
                 break;
             case toml::node_type::boolean:
-                settings.set(name, node.as_boolean()->get());
+                settings.set(name, node.as_boolean()->get(), at);
                 break;
             case toml::node_type::array:
                 if (auto items = read_string_array(node, key_path)) {
                     std::vector<std::string> values;
                     for (auto& [value, where] : *items) values.push_back(std::move(value));
-                    settings.set(name, std::move(values));
+                    settings.set(name, std::move(values), at);
                 }
                 break;
             case toml::node_type::table:

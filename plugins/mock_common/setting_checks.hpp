@@ -18,11 +18,10 @@ inline std::string format_number(double value) {
     return ec == std::errc{} ? std::string(buffer, end) : std::string("?");
 }
 
-// A bad_request error: "setting 'KEY' in ORIGIN PROBLEM".
+// A bad_request error: "setting 'KEY' at FILE:LINE:COLUMN PROBLEM" (or "in ORIGIN" without a position).
 inline Error bad_setting(const Settings& settings, std::string_view key, std::string_view problem) {
-    std::string where = settings.origin().empty() ? "" : " in " + settings.origin();
     return Error::make(ErrorKind::bad_request,
-                       "setting '" + std::string(key) + "'" + where + " " + std::string(problem));
+                       "setting '" + std::string(key) + "'" + settings.where(key) + " " + std::string(problem));
 }
 
 inline Result<std::int64_t> int_setting(const Settings& settings, std::string_view key,

@@ -137,7 +137,8 @@ mock = "e"
     CHECK(text.find("health: unknown key 'cooldwn' (did you mean 'cooldown'?)") != std::string::npos);
     CHECK(text.find("backends.e.settings: backend 'e' (plugin 'mock-embeddings') did not start: ") !=
           std::string::npos);
-    CHECK(text.find("'dimensions'") != std::string::npos);
+    CHECK(text.find("setting 'dimensions' at " + config.string() + ":10:14 must be an integer") !=
+          std::string::npos);
     CHECK(text.find((s.dir / "plugins" / "junk.so").string() + ": warning: plugin file rejected: ") !=
           std::string::npos);
 }

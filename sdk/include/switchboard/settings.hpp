@@ -24,10 +24,21 @@ public:
     Settings() = default;
     explicit Settings(std::string origin) : origin_(std::move(origin)) {}
 
-    void set(std::string key, SettingValue value) { values_[std::move(key)] = std::move(value); }
+    // `position` is where the value was written ("file:line:column"), for error messages.
+    void set(std::string key, SettingValue value, std::string position = {}) {
+        if (!position.empty()) positions_[key] = std::move(position);
+        values_[std::move(key)] = std::move(value);
+    }
     bool contains(std::string_view key) const { return values_.find(key) != values_.end(); }
     const std::map<std::string, SettingValue, std::less<>>& values() const { return values_; }
     const std::string& origin() const { return origin_; }
+
+    // For messages about `key`: " at FILE:LINE:COLUMN" when its position is known, else
+    // " in ORIGIN", or "" when neither is.
+    std::string where(std::string_view key) const {
+        auto it = positions_.find(key);
+        return it != positions_.end() ? " at " + it->second : in_origin();
+    }
 
     // The value at `key`, or `fallback` when absent; a value of the wrong type is a bad_request
     // error naming the key. Integers are accepted where a double is asked for.
@@ -43,7 +54,7 @@ public:
         auto it = values_.find(key);
         if (it == values_.end()) {
             return Error::make(ErrorKind::bad_request,
-                               "missing setting '" + std::string(key) + "'" + where());
+                               "missing setting '" + std::string(key) + "'" + in_origin());
         }
         return convert<T>(key, it->second);
     }
@@ -60,11 +71,11 @@ public:
         std::string allowed;
         for (auto k : known) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
         return Error::make(ErrorKind::bad_request,
-                           "unknown setting " + unknown + where() + " (known: " + allowed + ")");
+                           "unknown setting " + unknown + in_origin() + " (known: " + allowed + ")");
     }
 
 private:
-    std::string where() const { return origin_.empty() ? "" : " in " + origin_; }
+    std::string in_origin() const { return origin_.empty() ? "" : " in " + origin_; }
 
     template <class T>
     static constexpr std::string_view type_name() {
@@ -85,11 +96,12 @@ private:
         if constexpr (std::is_same_v<T, double>) {
             if (const auto* i = std::get_if<std::int64_t>(&value)) return static_cast<double>(*i);
         }
-        return Error::make(ErrorKind::bad_request, "setting '" + std::string(key) + "'" + where() +
+        return Error::make(ErrorKind::bad_request, "setting '" + std::string(key) + "'" + where(key) +
                                                        " must be " + std::string(type_name<T>()));
     }
 
     std::map<std::string, SettingValue, std::less<>> values_;
+    std::map<std::string, std::string, std::less<>> positions_;
     std::string origin_;
 };
 

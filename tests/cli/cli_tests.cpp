@@ -12,6 +12,8 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include "fakes/temp_dir.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -35,20 +37,6 @@ std::string quote(const std::string& arg) {
     return out + "'";
 }
 
-// A scratch folder per test case, removed afterwards.
-struct Scratch {
-    fs::path dir;
-    Scratch() {
-        std::string pattern = (fs::temp_directory_path() / "switchboard-cli-XXXXXX").string();
-        dir = mkdtemp(pattern.data());
-    }
-    ~Scratch() { fs::remove_all(dir); }
-    fs::path write(const std::string& name, const std::string& text) const {
-        std::ofstream(dir / name, std::ios::binary) << text;
-        return dir / name;
-    }
-};
-
 const fs::path& binary() {
     static const fs::path path = fs::path(SWITCHBOARD_BINARY_DIR) / "bin" / "switchboard";
     return path;
@@ -61,14 +49,14 @@ const std::string& plugin_dir() {
 
 // Runs the binary with `args`; the plugin folder comes from the environment override, as a
 // user would redirect it.
-Run run(const Scratch& scratch, const std::vector<std::string>& args, const std::string& env = "") {
+Run run(const switchboard::testing::TempDir& scratch, const std::vector<std::string>& args, const std::string& env = "") {
     std::string command = "env SWITCHBOARD__HOST__PLUGIN_DIRS=" + quote(plugin_dir()) + " " + env + " " +
                           quote(binary().string());
     for (const auto& a : args) command += " " + quote(a);
-    command += " >" + quote((scratch.dir / "stdout").string()) + " 2>" + quote((scratch.dir / "stderr").string());
+    command += " >" + quote((scratch.path() / "stdout").string()) + " 2>" + quote((scratch.path() / "stderr").string());
     int status = std::system(command.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_all(scratch.dir / "stdout"),
-            read_all(scratch.dir / "stderr")};
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_all(scratch.path() / "stdout"),
+            read_all(scratch.path() / "stderr")};
 }
 
 fs::path shipped_config() {
@@ -97,14 +85,14 @@ mock = "mock-embed"
 }  // namespace
 
 TEST_CASE("the version flag names the SDK version and plugin ABI", "[cli]") {
-    Scratch s;
+    switchboard::testing::TempDir s;
     auto r = run(s, {"--version"});
     CHECK(r.exit_code == 0);
     CHECK(r.out == "switchboard 0.1.0 (plugin ABI 1.0)\n");
 }
 
 TEST_CASE("every command answers --help", "[cli]") {
-    Scratch s;
+    switchboard::testing::TempDir s;
     for (const char* command : {"plugins", "check-config", "embed", "parse", "status", "demo"}) {
         auto r = run(s, {command, "--help"});
         INFO(command);
@@ -114,14 +102,14 @@ TEST_CASE("every command answers --help", "[cli]") {
 }
 
 TEST_CASE("a bad command line exits 2", "[cli]") {
-    Scratch s;
+    switchboard::testing::TempDir s;
     CHECK(run(s, {"embed", "--config", shipped_config().string()}).exit_code == 2);  // no text
     CHECK(run(s, {"frobnicate"}).exit_code == 2);
     CHECK(run(s, {"embed", "--config", shipped_config().string(), "--mode", "sideways", "hi"}).exit_code == 2);
 }
 
 TEST_CASE("check-config accepts the shipped config", "[cli]") {
-    Scratch s;
+    switchboard::testing::TempDir s;
     auto r = run(s, {"check-config", shipped_config().string()});
     INFO(r.err);
     CHECK(r.exit_code == 0);
@@ -129,7 +117,7 @@ TEST_CASE("check-config accepts the shipped config", "[cli]") {
 }
 
 TEST_CASE("check-config prints every problem with position and exits 2", "[cli]") {
-    Scratch s;
+    switchboard::testing::TempDir s;
     auto config = s.write("bad.toml", R"([host]
 default_mode = "hybird"
 
@@ -150,7 +138,7 @@ mock = "mock-embd"
 }
 
 TEST_CASE("plugins lists the shipped mock plugins as loaded", "[cli]") {
-    Scratch s;
+    switchboard::testing::TempDir s;
     auto r = run(s, {"plugins", "--config", shipped_config().string()});
     CHECK(r.exit_code == 0);
     CHECK(r.out.rfind("FILE", 0) == 0);
@@ -166,7 +154,7 @@ TEST_CASE("plugins lists the shipped mock plugins as loaded", "[cli]") {
 }
 
 TEST_CASE("embed prints OpenAI-shaped JSON and who served it", "[cli]") {
-    Scratch s;
+    switchboard::testing::TempDir s;
     auto r = run(s, {"embed", "--config", shipped_config().string(), "--dimensions", "8", "hello world",
                      "second text"});
     INFO(r.err);
@@ -182,7 +170,7 @@ TEST_CASE("embed prints OpenAI-shaped JSON and who served it", "[cli]") {
 }
 
 TEST_CASE("embed is deterministic across runs", "[cli]") {
-    Scratch s;
+    switchboard::testing::TempDir s;
     auto a = run(s, {"embed", "--config", shipped_config().string(), "--dimensions", "16", "same text"});
     auto b = run(s, {"embed", "--config", shipped_config().string(), "--dimensions", "16", "same text"});
     REQUIRE(a.exit_code == 0);
@@ -190,7 +178,7 @@ TEST_CASE("embed is deterministic across runs", "[cli]") {
 }
 
 TEST_CASE("hybrid falls back to the mock and says why", "[cli]") {
-    Scratch s;
+    switchboard::testing::TempDir s;
     auto config = s.write("hybrid.toml", kHybridConfig);
     auto r = run(s, {"embed", "--config", config.string(), "hello"});
     INFO(r.err);
@@ -200,7 +188,7 @@ TEST_CASE("hybrid falls back to the mock and says why", "[cli]") {
 }
 
 TEST_CASE("real mode never answers from the mock: unavailable exits 10", "[cli]") {
-    Scratch s;
+    switchboard::testing::TempDir s;
     auto config = s.write("hybrid.toml", kHybridConfig);
     auto r = run(s, {"embed", "--config", config.string(), "--mode", "real", "hello"});
     CHECK(r.exit_code == 10);
@@ -210,7 +198,7 @@ TEST_CASE("real mode never answers from the mock: unavailable exits 10", "[cli]"
 }
 
 TEST_CASE("an unknown service is a bad request naming the known ones", "[cli]") {
-    Scratch s;
+    switchboard::testing::TempDir s;
     auto r = run(s, {"embed", "--config", shipped_config().string(), "--service", "nope", "hello"});
     CHECK(r.exit_code == 15);
     CHECK(r.err.find("nope") != std::string::npos);
@@ -218,7 +206,7 @@ TEST_CASE("an unknown service is a bad request naming the known ones", "[cli]") 
 }
 
 TEST_CASE("parse turns HTML into markdown, or JSON with --json", "[cli]") {
-    Scratch s;
+    switchboard::testing::TempDir s;
     auto doc = s.write("page.html", "<html><body><h1>Quarterly report</h1><p>Revenue grew.</p></body></html>");
     auto r = run(s, {"parse", "--config", shipped_config().string(), doc.string()});
     INFO(r.err);
@@ -235,13 +223,13 @@ TEST_CASE("parse turns HTML into markdown, or JSON with --json", "[cli]") {
 }
 
 TEST_CASE("parse of a missing file is a usage error", "[cli]") {
-    Scratch s;
-    auto r = run(s, {"parse", "--config", shipped_config().string(), (s.dir / "missing.pdf").string()});
+    switchboard::testing::TempDir s;
+    auto r = run(s, {"parse", "--config", shipped_config().string(), (s.path() / "missing.pdf").string()});
     CHECK(r.exit_code == 2);
 }
 
 TEST_CASE("status probes every backend", "[cli]") {
-    Scratch s;
+    switchboard::testing::TempDir s;
     auto r = run(s, {"status", "--config", shipped_config().string()});
     INFO(r.err);
     CHECK(r.exit_code == 0);
@@ -251,7 +239,7 @@ TEST_CASE("status probes every backend", "[cli]") {
 }
 
 TEST_CASE("demo lists plugins and makes one embed and one parse call", "[cli]") {
-    Scratch s;
+    switchboard::testing::TempDir s;
     auto r = run(s, {"demo", "--config", shipped_config().string()});
     INFO(r.err);
     CHECK(r.exit_code == 0);
@@ -261,7 +249,7 @@ TEST_CASE("demo lists plugins and makes one embed and one parse call", "[cli]") 
 }
 
 TEST_CASE("an API key in config never appears in output, even at trace level", "[cli]") {
-    Scratch s;
+    switchboard::testing::TempDir s;
     const std::string key = "sk-proj-DoNotPrintThisKey0123456789";
     auto config = s.write("keyed.toml", std::string(kHybridConfig) + "\n");
     auto r = run(s, {"embed", "--config", config.string(), "--log-level", "trace", "hello"},
@@ -272,7 +260,7 @@ TEST_CASE("an API key in config never appears in output, even at trace level", "
 }
 
 TEST_CASE("status exits 3 and shows why when a backend fails its probe", "[cli]") {
-    Scratch s;
+    switchboard::testing::TempDir s;
     auto config = s.write("hybrid.toml", kHybridConfig);
     auto r = run(s, {"status", "--config", config.string()});
     CHECK(r.exit_code == 3);
@@ -284,7 +272,7 @@ TEST_CASE("status exits 3 and shows why when a backend fails its probe", "[cli]"
 }
 
 TEST_CASE("a service error exits with the code of its kind when every backend failed the same way", "[cli]") {
-    Scratch s;
+    switchboard::testing::TempDir s;
     const std::pair<const char*, int> cases[] = {
         {"unavailable", 10}, {"timeout", 11}, {"rate_limited", 12}, {"malformed", 16}};
     for (auto [kind, code] : cases) {
@@ -310,7 +298,7 @@ fallback_timeout = "100ms"
 }
 
 TEST_CASE("check-config fails on warnings too", "[cli]") {
-    Scratch s;
+    switchboard::testing::TempDir s;
     auto config = s.write("warn.toml", R"([backends.e]
 plugin = "mock-embeddings"
 [services.embeddings]

@@ -10,43 +10,11 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "fakes/temp_dir.hpp"
 
 namespace switchboard::config::testing {
 
-// A fresh folder under the system temp dir, removed with everything in it on destruction.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "switchboard-config-XXXXXX").string();
-        if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed for " + pattern);
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::filesystem::path& path() const { return path_; }
-
-    // Writes `text` to `name` (relative to the folder, parents created) and returns its path.
-    std::filesystem::path write(const std::string& name, std::string_view text) const {
-        auto file = path_ / name;
-        std::filesystem::create_directories(file.parent_path());
-        std::ofstream out(file, std::ios::binary);
-        out << text;
-        return file;
-    }
-
-    std::filesystem::path make_folder(const std::string& name) const {
-        std::filesystem::create_directories(path_ / name);
-        return path_ / name;
-    }
-
-private:
-    std::filesystem::path path_;
-};
+using switchboard::testing::TempDir;
 
 inline std::vector<std::string> describe(const std::vector<Problem>& problems) {
     std::vector<std::string> lines;

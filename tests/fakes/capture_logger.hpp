@@ -28,6 +28,21 @@ public:
         std::lock_guard lock(mutex_);
         return lines_;
     }
+    // Lines at `level` whose message contains `text`.
+    std::size_t count(LogLevel level, std::string_view text) const {
+        std::lock_guard lock(mutex_);
+        std::size_t n = 0;
+        for (const auto& line : lines_) n += line.level == level && line.message.find(text) != std::string::npos;
+        return n;
+    }
+    // Whether exactly this line was logged.
+    bool has(LogLevel level, std::string_view request_id, std::string_view message) const {
+        std::lock_guard lock(mutex_);
+        for (const auto& line : lines_) {
+            if (line.level == level && line.request_id == request_id && line.message == message) return true;
+        }
+        return false;
+    }
     bool contains(std::string_view text) const {
         std::lock_guard lock(mutex_);
         for (const auto& line : lines_) {

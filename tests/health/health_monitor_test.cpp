@@ -56,21 +56,6 @@ struct HealthRig {
 
 const Error refused = Error::make(ErrorKind::unavailable, "connection refused");
 
-std::size_t count_lines(const CaptureLogger& log, LogLevel level, std::string_view text) {
-    std::size_t n = 0;
-    for (const auto& line : log.lines())
-        n += line.level == level && line.message.find(text) != std::string::npos;
-    return n;
-}
-
-bool has_line(const CaptureLogger& log, LogLevel level, std::string_view request_id,
-              std::string_view message) {
-    for (const auto& line : log.lines()) {
-        if (line.level == level && line.request_id == request_id && line.message == message) return true;
-    }
-    return false;
-}
-
 }  // namespace
 
 TEST_CASE("a backend starts unknown and closed, and an unknown name is always admitted", "[health]") {
@@ -103,7 +88,7 @@ TEST_CASE("failure_threshold consecutive availability failures open the circuit 
     REQUIRE(two.last_error.has_value());
     CHECK(two.last_error->message == "connection refused");
     CHECK(rig.monitor.admit("alpha"));
-    CHECK(count_lines(rig.log, LogLevel::warn,
+    CHECK(rig.log.count(LogLevel::warn,
                       "backend 'alpha' is unhealthy: unavailable: connection refused") == 1);
 
     rig.clock.advance(1s);
@@ -205,13 +190,13 @@ TEST_CASE("an auth failure is logged at error level once per backend until the b
     rig.monitor.record_failure("alpha", rejected);
     rig.monitor.record_failure("beta", rejected);
     CHECK(rig.monitor.snapshot("alpha").state == State::unhealthy);
-    CHECK(count_lines(rig.log, LogLevel::error,
+    CHECK(rig.log.count(LogLevel::error,
                       "backend 'alpha' rejected its credentials (403 key lacks permission)") == 1);
-    CHECK(count_lines(rig.log, LogLevel::error, "backend 'beta' rejected its credentials") == 1);
+    CHECK(rig.log.count(LogLevel::error, "backend 'beta' rejected its credentials") == 1);
 
     rig.monitor.record_success("alpha");
     rig.monitor.record_failure("alpha", rejected);
-    CHECK(count_lines(rig.log, LogLevel::error, "backend 'alpha' rejected its credentials") == 2);
+    CHECK(rig.log.count(LogLevel::error, "backend 'alpha' rejected its credentials") == 2);
 }
 
 TEST_CASE("a probe round calls health() on every backend and records the outcomes", "[health]") {
@@ -236,13 +221,13 @@ TEST_CASE("a probe round calls health() on every backend and records the outcome
     CHECK(ctx.deadline == t0 + 2s);
     CHECK(ctx.logger == &rig.log);
 
-    CHECK(has_line(rig.log, LogLevel::warn, "probe_2",
+    CHECK(rig.log.has(LogLevel::warn, "probe_2",
                    "backend 'beta' is unhealthy: unavailable: connection refused"));
 
     rig.probe();
     CHECK(rig.monitor.snapshot("beta").state == State::healthy);
     CHECK(rig.monitor.snapshot("beta").consecutive_failures == 0);
-    CHECK(has_line(rig.log, LogLevel::info, "probe_4", "backend 'beta' is healthy again"));
+    CHECK(rig.log.has(LogLevel::info, "probe_4", "backend 'beta' is healthy again"));
 }
 
 TEST_CASE("a probe that does not answer within probe_timeout fails with a timeout and is cancelled",
@@ -395,19 +380,19 @@ TEST_CASE("the lines logged about a recorded outcome carry the request id of the
     rig.clock.advance(30s);
     rig.monitor.record_success("alpha", "req_6");
 
-    CHECK(has_line(rig.log, LogLevel::warn, "req_1",
+    CHECK(rig.log.has(LogLevel::warn, "req_1",
                    "backend 'alpha' is unhealthy: unavailable: connection refused"));
-    CHECK(has_line(rig.log, LogLevel::warn, "req_3",
+    CHECK(rig.log.has(LogLevel::warn, "req_3",
                    "circuit of backend 'alpha' opened for 30000 ms after 3 consecutive failures (last: "
                    "unavailable: connection refused)"));
-    CHECK(has_line(rig.log, LogLevel::warn, "req_4",
+    CHECK(rig.log.has(LogLevel::warn, "req_4",
                    "circuit of backend 'alpha' re-opened for 30000 ms: the half-open trial failed "
                    "(unavailable: connection refused)"));
-    CHECK(has_line(rig.log, LogLevel::error, "req_5",
+    CHECK(rig.log.has(LogLevel::error, "req_5",
                    "backend 'beta' rejected its credentials (403 key lacks permission); calls fall back to "
                    "other backends until it answers again. Check the backend's api_key and what the key is "
                    "allowed to do"));
-    CHECK(has_line(rig.log, LogLevel::info, "req_6",
+    CHECK(rig.log.has(LogLevel::info, "req_6",
                    "backend 'alpha' answered again; its circuit is closed"));
     CHECK(rig.log.lines().size() == 5);
 }

@@ -158,13 +158,6 @@ TEST_CASE("in real mode an open circuit is listed in the unavailable error, and 
 TEST_CASE("health lines about a call carry that call's request id", "[router]") {
     RouterRig rig(Mode::hybrid);
     circuit_rig(rig);
-    auto has_line = [&rig](LogLevel level, std::string_view request_id, std::string_view message) {
-        for (const auto& line : rig.log.lines()) {
-            if (line.level == level && line.request_id == request_id && line.message == message) return true;
-        }
-        return false;
-    };
-
     (void)rig.embed({"x"}, RouterRig::id("req_first"));
     (void)rig.embed({"x"}, RouterRig::id("req_second"));
     (void)rig.embed({"x"}, RouterRig::id("req_third"));
@@ -174,14 +167,14 @@ TEST_CASE("health lines about a call carry that call's request id", "[router]") 
     rig.fake("real-a").script(Step::answer());
     (void)rig.embed({"x"}, RouterRig::id("req_back"));
 
-    CHECK(has_line(LogLevel::warn, "req_first",
+    CHECK(rig.log.has(LogLevel::warn, "req_first",
                    "backend 'real-a' is unhealthy: unavailable: connection refused"));
-    CHECK(has_line(LogLevel::warn, "req_third",
+    CHECK(rig.log.has(LogLevel::warn, "req_third",
                    "circuit of backend 'real-a' opened for 30000 ms after 3 consecutive failures (last: "
                    "unavailable: connection refused)"));
-    CHECK(has_line(LogLevel::warn, "req_trial",
+    CHECK(rig.log.has(LogLevel::warn, "req_trial",
                    "circuit of backend 'real-a' re-opened for 30000 ms: the half-open trial failed "
                    "(unavailable: connection refused)"));
-    CHECK(has_line(LogLevel::info, "req_back", "backend 'real-a' answered again; its circuit is closed"));
+    CHECK(rig.log.has(LogLevel::info, "req_back", "backend 'real-a' answered again; its circuit is closed"));
     for (const auto& line : rig.log.lines()) CHECK_FALSE(line.request_id.empty());
 }

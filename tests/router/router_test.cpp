@@ -18,25 +18,6 @@ using namespace switchboard::testing;
 using Step = ScriptedBackend::Step;
 using config::Mode;
 
-namespace {
-
-std::size_t count_lines(const CaptureLogger& log, LogLevel level, std::string_view text) {
-    std::size_t n = 0;
-    for (const auto& line : log.lines())
-        n += line.level == level && line.message.find(text) != std::string::npos;
-    return n;
-}
-
-bool has_line(const CaptureLogger& log, LogLevel level, std::string_view request_id,
-              std::string_view message) {
-    for (const auto& line : log.lines()) {
-        if (line.level == level && line.request_id == request_id && line.message == message) return true;
-    }
-    return false;
-}
-
-}  // namespace
-
 TEST_CASE("an unknown service is a bad_request naming it and listing the known ones", "[router]") {
     RouterRig rig;
     rig.build();
@@ -205,14 +186,14 @@ TEST_CASE("the request id reaches the plugin, its context and every log line abo
     CHECK(seen[0].ctx.logger == &rig.backend_log);
     CHECK(seen[0].ctx.deadline == start + 1000ms);
     CHECK(rig.fake("real-b").seen()[0].ctx.request_id == "req_0123456789abcdef");
-    CHECK(has_line(rig.log, LogLevel::debug, "req_0123456789abcdef",
+    CHECK(rig.log.has(LogLevel::debug, "req_0123456789abcdef",
                    "service 'embed' (mode hybrid): calling backend 'real-a' (attempt 1 of 3)"));
     CHECK(
-        has_line(rig.log, LogLevel::warn, "req_0123456789abcdef",
+        rig.log.has(LogLevel::warn, "req_0123456789abcdef",
                  "service 'embed': backend 'real-a' failed (unavailable: connection refused); next: real-b"));
-    CHECK(has_line(rig.log, LogLevel::debug, "req_0123456789abcdef",
+    CHECK(rig.log.has(LogLevel::debug, "req_0123456789abcdef",
                    "service 'embed' (mode hybrid): calling backend 'real-b' (attempt 2 of 3)"));
-    CHECK(has_line(rig.log, LogLevel::debug, "req_0123456789abcdef",
+    CHECK(rig.log.has(LogLevel::debug, "req_0123456789abcdef",
                    "service 'embed': backend 'real-b' served in 0 ms"));
     for (const auto& line : rig.log.lines()) {
         if (line.message.rfind("service 'embed'", 0) == 0) CHECK(line.request_id == "req_0123456789abcdef");
@@ -316,15 +297,15 @@ TEST_CASE(
     const std::string loud =
         "backend 'real-a' rejected its credentials (401 invalid api key sk-****); calls fall back to other "
         "backends until it answers again. Check the backend's api_key and what the key is allowed to do";
-    CHECK(count_lines(rig.log, LogLevel::error, "real-a") == 1);
-    CHECK(has_line(rig.log, LogLevel::error, "req_auth_0", loud));
+    CHECK(rig.log.count(LogLevel::error, "real-a") == 1);
+    CHECK(rig.log.has(LogLevel::error, "req_auth_0", loud));
 
     rig.fake("real-a").script(Step::answer());
     CHECK(rig.embed({"x"}).backend == "real-a");
     CHECK(rig.health->snapshot("real-a").state == health::State::healthy);
 
     CHECK(rig.embed({"x"}).backend == "real-b");  // the key broke again: logged again
-    CHECK(count_lines(rig.log, LogLevel::error, "real-a") == 2);
+    CHECK(rig.log.count(LogLevel::error, "real-a") == 2);
 }
 
 TEST_CASE("bad_request and internal errors are returned as they are and do not count against health",

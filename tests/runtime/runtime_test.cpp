@@ -13,6 +13,7 @@
 
 #include "fakes/capture_logger.hpp"
 #include "fakes/manual_clock.hpp"
+#include "fakes/temp_dir.hpp"
 #include "health/health_monitor.hpp"
 #include "plugin/plugin_loader.hpp"
 #include "router/router.hpp"
@@ -23,21 +24,6 @@ using namespace switchboard;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A scratch folder (mode 0755, as the loader demands) removed afterwards.
-struct Scratch {
-    fs::path dir;
-    Scratch() {
-        std::string pattern = (fs::temp_directory_path() / "switchboard-runtime-XXXXXX").string();
-        dir = mkdtemp(pattern.data());
-        ::chmod(dir.c_str(), 0755);
-    }
-    ~Scratch() { fs::remove_all(dir); }
-    fs::path write(const std::string& name, const std::string& text) const {
-        std::ofstream(dir / name, std::ios::binary) << text;
-        return dir / name;
-    }
-};
 
 bool library_mapped(const std::string& file_name) {
     std::ifstream maps("/proc/self/maps");
@@ -108,11 +94,10 @@ TEST_CASE("a call the router gave up on can finish after the host dropped every 
 
 TEST_CASE("one run reports config problems, plugin settings problems and rejected plugin files together",
           "[runtime]") {
-    Scratch s;
-    fs::create_directory(s.dir / "plugins");
-    ::chmod((s.dir / "plugins").c_str(), 0755);
-    fs::copy_file(fs::path(kPlugins) / "mock-embeddings.so", s.dir / "plugins" / "mock-embeddings.so");
-    std::ofstream(s.dir / "plugins" / "junk.so") << "not a library";
+    testing::TempDir s;
+    s.make_folder("plugins");
+    fs::copy_file(fs::path(kPlugins) / "mock-embeddings.so", s.path() / "plugins" / "mock-embeddings.so");
+    std::ofstream(s.path() / "plugins" / "junk.so") << "not a library";
     auto config = s.write("switchboard.toml", R"([host]
 plugin_dirs = ["plugins"]
 
@@ -139,12 +124,12 @@ mock = "e"
           std::string::npos);
     CHECK(text.find("setting 'dimensions' at " + config.string() + ":10:14 must be an integer") !=
           std::string::npos);
-    CHECK(text.find((s.dir / "plugins" / "junk.so").string() + ": warning: plugin file rejected: ") !=
+    CHECK(text.find((s.path() / "plugins" / "junk.so").string() + ": warning: plugin file rejected: ") !=
           std::string::npos);
 }
 
 TEST_CASE("a key from the environment never appears in a problem, wherever it was interpolated", "[runtime]") {
-    Scratch s;
+    testing::TempDir s;
     const std::string key = "sk-proj-NeverShowThis0123456789abcdef";
     auto config = s.write("switchboard.toml", R"([host]
 plugin_dirs = [")" + kPlugins + R"("]
@@ -171,7 +156,7 @@ mock = "${MY_OPENAI_KEY}"
 }
 
 TEST_CASE("a running host probes its backends at the configured interval", "[runtime]") {
-    Scratch s;
+    testing::TempDir s;
     auto config = s.write("switchboard.toml", R"([host]
 plugin_dirs = [")" + kPlugins + R"("]
 [health]

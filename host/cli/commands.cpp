@@ -35,6 +35,15 @@ struct Session {
         runtime = std::make_unique<runtime::Runtime>(options.config, env, clock, logger);
     }
 
+    // Calls the router gave up on were cancelled and are ready to finish (their wake-ups are
+    // queued): let them, so they free their frames and release their plugins before the runtime
+    // goes. A plugin that ignores cancellation and still waits on a long timer is abandoned.
+    ~Session() {
+        io.restart();
+        while (io.poll() > 0) {
+        }
+    }
+
     // Runs `task` on the event loop until it finishes.
     template <class T>
     T run(Task<T> task) {

@@ -59,10 +59,6 @@ struct Round {
     std::function<void()> done;
 };
 
-std::string describe(const Error& error) {
-    return fmt::format("{}: {}", to_string(error.kind), error.message);
-}
-
 // "2025-12-18T00:00:30.000Z"
 std::string format_utc(std::chrono::system_clock::time_point time) {
     using namespace std::chrono;

@@ -1,6 +1,5 @@
 #include "log/host_logger.hpp"
 
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -11,15 +10,6 @@
 
 namespace switchboard::log {
 namespace {
-
-constexpr std::array<std::pair<LogLevel, std::string_view>, 6> kLevels{{
-    {LogLevel::trace, "trace"},
-    {LogLevel::debug, "debug"},
-    {LogLevel::info, "info"},
-    {LogLevel::warn, "warn"},
-    {LogLevel::error, "error"},
-    {LogLevel::critical, "critical"},
-}};
 
 spdlog::level::level_enum to_spdlog(LogLevel level) {
     switch (level) {
@@ -52,20 +42,6 @@ std::string iso_now() {
 }
 
 }  // namespace
-
-std::optional<LogLevel> level_from_string(std::string_view text) noexcept {
-    for (auto [level, name] : kLevels) {
-        if (name == text) return level;
-    }
-    return std::nullopt;
-}
-
-std::string_view to_string(LogLevel level) noexcept {
-    for (auto [l, name] : kLevels) {
-        if (l == level) return name;
-    }
-    return "info";
-}
 
 HostLogger::HostLogger(Format format, LogLevel level)
     : HostLogger(std::make_shared<spdlog::logger>(

@@ -17,8 +17,6 @@ namespace switchboard::log {
 
 enum class Format { text, json };
 
-std::optional<LogLevel> level_from_string(std::string_view text) noexcept;
-std::string_view to_string(LogLevel level) noexcept;
 
 // The host's one logger: every line from the host and from plugins goes through it to spdlog,
 // tagged with a component (e.g. "router", "backend mock-embed") and the request id, and with

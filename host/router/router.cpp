@@ -26,10 +26,6 @@ void log_line(Logger& logger, LogLevel level, std::string_view request_id, fmt::
     logger.log(level, request_id, fmt::format(format, std::forward<Args>(args)...));
 }
 
-std::string describe(const Error& error) {
-    return fmt::format("{}: {}", to_string(error.kind), error.message);
-}
-
 std::string count_of(std::size_t n, std::string_view noun) {
     return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
 }

@@ -24,7 +24,7 @@ Runtime::Runtime(const std::filesystem::path& config_file, const config::Environ
     problems_ = std::move(loaded.problems);
     if (loaded.config) {
         config_ = std::move(loaded.config);
-        if (auto level = log::level_from_string(config_->host.log_level)) logger_.set_level(*level);
+        if (auto level = log_level_from_string(config_->host.log_level)) logger_.set_level(*level);
         logger_.set_format(config_->host.log_format == "json" ? log::Format::json : log::Format::text);
         for (const auto& [name, backend] : config_->backends) {
             if (!backend.api_key.empty()) logger_.add_secret(backend.api_key.reveal());

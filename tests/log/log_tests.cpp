@@ -69,7 +69,7 @@ TEST_CASE("registered secrets never reach a line, in any format", "[log]") {
 TEST_CASE("level names round-trip", "[log]") {
     for (auto level : {LogLevel::trace, LogLevel::debug, LogLevel::info, LogLevel::warn, LogLevel::error,
                        LogLevel::critical}) {
-        CHECK(log::level_from_string(log::to_string(level)) == level);
+        CHECK(log_level_from_string(to_string(level)) == level);
     }
-    CHECK_FALSE(log::level_from_string("verbose").has_value());
+    CHECK_FALSE(log_level_from_string("verbose").has_value());
 }

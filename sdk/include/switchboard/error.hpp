@@ -75,4 +75,9 @@ struct SWITCHBOARD_API Error {
     }
 };
 
+// "kind: message", as logs and reports show an error.
+inline std::string describe(const Error& error) {
+    return std::string(to_string(error.kind)) + ": " + error.message;
+}
+
 }  // namespace switchboard

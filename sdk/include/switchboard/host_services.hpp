@@ -4,6 +4,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string_view>
 
 #include "switchboard/visibility.hpp"
@@ -11,6 +12,26 @@
 namespace switchboard {
 
 enum class LogLevel { trace, debug, info, warn, error, critical };
+
+constexpr std::string_view to_string(LogLevel level) noexcept {
+    switch (level) {
+        case LogLevel::trace: return "trace";
+        case LogLevel::debug: return "debug";
+        case LogLevel::info: return "info";
+        case LogLevel::warn: return "warn";
+        case LogLevel::error: return "error";
+        case LogLevel::critical: return "critical";
+    }
+    return "info";
+}
+
+inline std::optional<LogLevel> log_level_from_string(std::string_view text) noexcept {
+    for (auto level : {LogLevel::trace, LogLevel::debug, LogLevel::info, LogLevel::warn, LogLevel::error,
+                       LogLevel::critical}) {
+        if (to_string(level) == text) return level;
+    }
+    return std::nullopt;
+}
 
 // The host's logger (spdlog inside the host; plugins never link spdlog). The host tags every
 // line with the backend name and redacts known secrets. Thread-safe.

@@ -9,8 +9,9 @@
 
 namespace switchboard::runtime {
 
-// In-process metrics: counters, gauges and histogram summaries keyed by name and backend.
-// Thread-safe. The HTTP service will expose it; the CLI prints it.
+// In-process metrics: counters, gauges and histogram summaries keyed by name and backend, as
+// plugins record them through BackendMetrics. Thread-safe. snapshot() is what the HTTP service's
+// metrics endpoint will expose.
 class MetricsRegistry {
 public:
     struct Summary {

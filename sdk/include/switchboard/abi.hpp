@@ -13,12 +13,16 @@
 #define SWITCHBOARD_ABI_MAJOR 1
 #define SWITCHBOARD_ABI_MINOR 0
 #define SWITCHBOARD_SDK_VERSION "0.1.0"
-#define SWITCHBOARD_ENTRY_SYMBOL switchboard_plugin_v1   // keep the suffix equal to ABI_MAJOR
-#define SWITCHBOARD_ENTRY_PREFIX "switchboard_plugin_v"
-#define SWITCHBOARD_SECTION sbplugin                     // at most 8 bytes (Boost.DLL limit)
+#define SWITCHBOARD_SECTION sbplugin  // at most 8 bytes (Boost.DLL limit)
 
 #define SWITCHBOARD_STRINGIFY_(x) #x
 #define SWITCHBOARD_STRINGIFY(x) SWITCHBOARD_STRINGIFY_(x)
+#define SWITCHBOARD_PASTE_(a, b) a##b
+#define SWITCHBOARD_PASTE(a, b) SWITCHBOARD_PASTE_(a, b)
+
+// The exported symbol, "switchboard_plugin_v" followed by the ABI major.
+#define SWITCHBOARD_ENTRY_PREFIX "switchboard_plugin_v"
+#define SWITCHBOARD_ENTRY_SYMBOL SWITCHBOARD_PASTE(switchboard_plugin_v, SWITCHBOARD_ABI_MAJOR)
 
 #if defined(__clang__)
 #define SWITCHBOARD_COMPILER "clang-" SWITCHBOARD_STRINGIFY(__clang_major__)

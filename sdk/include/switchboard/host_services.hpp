@@ -69,8 +69,9 @@ public:
     virtual void observe(std::string_view histogram, double value) = 0;
 };
 
-// The host's asynchronous HTTP client. Declared here so HostServices has its slot; the real
-// backends define and use it.
+// The host's asynchronous HTTP client. Declared here so HostServices has its slot; the host
+// defines and implements it (in the SDK, so every plugin sees one definition), and backends that
+// talk to an upstream use it. Null until the host provides one.
 class HttpClient;
 
 // Services the host hands a plugin in start(). The pointers are owned by the host and stay valid

@@ -22,7 +22,8 @@ struct SWITCHBOARD_API PluginInfo {
     std::string api_key_prefix;              // non-empty: backends need an api_key starting so
 };
 
-// One configured backend's view of its config: its name, its settings table, its key.
+// One configured backend's view of its config: its name, its settings table, its key. Valid
+// only during start(): a plugin copies what it keeps.
 struct SWITCHBOARD_API BackendConfig {
     std::string backend;  // the backend's name in config, e.g. "openai-primary"
     Settings settings;

@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
         auto instant = std::make_shared<InstantBackend>();
         health::HealthMonitor health(config.health, clock, logger);
         health.add("instant", instant);
-        router::Router router(config, {{"instant", router::Backend{"instant", "instant", instant, &logger}}},
+        router::Router router(config, {{"instant", router::Backend{"instant", instant, &logger}}},
                               health, clock, logger);
         EmbeddingsRequest request;
         request.inputs = {"hello"};

@@ -191,8 +191,10 @@ void print_plugins(std::ostream& out, const std::vector<plugin::PluginRecord>& p
     for (const auto& p : plugins) {
         std::string abi = p.abi_major == 0 ? "-"
                                            : std::to_string(p.abi_major) + "." + std::to_string(p.abi_minor);
-        rows.push_back({p.file.string(), p.name.empty() ? "-" : p.name, p.version.empty() ? "-" : p.version,
-                        p.capabilities.empty() ? "-" : join(p.capabilities, ","), abi,
+        const PluginInfo& info = p.info;
+        rows.push_back({p.file.string(), info.name.empty() ? "-" : info.name,
+                        info.version.empty() ? "-" : info.version,
+                        info.capabilities.empty() ? "-" : join(info.capabilities, ","), abi,
                         p.loaded() ? "loaded" : "rejected: " + p.rejection});
     }
     print_table(out, rows);

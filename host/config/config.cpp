@@ -22,6 +22,17 @@ std::optional<Mode> mode_from_string(std::string_view text) noexcept {
     return std::nullopt;
 }
 
+std::string_view to_string(LogFormat format) noexcept {
+    return format == LogFormat::json ? "json" : "text";
+}
+
+std::optional<LogFormat> log_format_from_string(std::string_view text) noexcept {
+    for (auto format : {LogFormat::text, LogFormat::json}) {
+        if (to_string(format) == text) return format;
+    }
+    return std::nullopt;
+}
+
 std::string Position::to_string() const {
     if (line == 0) return file;
     return file + ":" + std::to_string(line) + ":" + std::to_string(column);

@@ -8,7 +8,9 @@
 #include <string_view>
 #include <vector>
 
+#include "switchboard/host_services.hpp"
 #include "switchboard/secret.hpp"
+#include "switchboard/service_interface.hpp"
 #include "switchboard/settings.hpp"
 
 namespace switchboard::config {
@@ -18,6 +20,12 @@ enum class Mode { mock, real, hybrid };
 
 std::string_view to_string(Mode mode) noexcept;
 std::optional<Mode> mode_from_string(std::string_view text) noexcept;
+
+// How the host writes log lines: plain text or one JSON object per line.
+enum class LogFormat { text, json };
+
+std::string_view to_string(LogFormat format) noexcept;
+std::optional<LogFormat> log_format_from_string(std::string_view text) noexcept;
 
 // Where a value came from, for error messages: "config/switchboard.toml:12:5".
 struct Position {
@@ -30,8 +38,8 @@ struct Position {
 struct HostSettings {
     Mode default_mode = Mode::mock;
     std::vector<std::filesystem::path> plugin_dirs;  // absolute, resolved against the config dir
-    std::string log_format = "text";                 // "text" or "json"
-    std::string log_level = "info";                  // trace|debug|info|warn|error|critical
+    LogFormat log_format = LogFormat::text;
+    LogLevel log_level = LogLevel::info;
 };
 
 struct HealthSettings {
@@ -110,15 +118,9 @@ struct LoadResult {
 // Never throws for anything wrong with the file or the environment: that is a Problem.
 LoadResult load(const std::filesystem::path& file, const Environment& env);
 
-// What the plugin scan learned about one plugin, for the checks that need it.
-struct PluginFacts {
-    std::string name;
-    std::vector<std::string> capabilities;
-    std::string api_key_prefix;  // non-empty: backends of this plugin need a key starting so
-};
-
 // Checks that need to know which plugins exist (run after the plugin folders were scanned):
 // backends naming unknown plugins, capabilities nobody offers, missing or malformed API keys.
-std::vector<Problem> check_against_plugins(const Config& config, const std::vector<PluginFacts>& plugins);
+// `plugins` are the loaded plugins' info().
+std::vector<Problem> check_against_plugins(const Config& config, const std::vector<PluginInfo>& plugins);
 
 }  // namespace switchboard::config

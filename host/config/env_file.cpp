@@ -5,22 +5,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/interpolation.hpp"
+
 namespace switchboard::config {
 namespace {
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-bool is_name_char(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-bool is_variable_name(std::string_view name) {
-    if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
-    for (char c : name) {
-        if (!is_name_char(c)) return false;
-    }
-    return true;
-}
 
 std::size_t skip_blanks(std::string_view line, std::size_t pos) {
     while (pos < line.size() && is_blank(line[pos])) ++pos;

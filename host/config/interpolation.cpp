@@ -1,9 +1,8 @@
 #include "config/interpolation.hpp"
 
 namespace switchboard::config {
-namespace {
 
-bool is_variable_name(std::string_view name) {
+bool is_variable_name(std::string_view name) noexcept {
     if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
     for (char c : name) {
         bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
@@ -11,8 +10,6 @@ bool is_variable_name(std::string_view name) {
     }
     return true;
 }
-
-}  // namespace
 
 Expansion expand_variables(std::string_view text, const VariableLookup& lookup) {
     Expansion result;

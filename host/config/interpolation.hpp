@@ -8,6 +8,9 @@
 
 namespace switchboard::config {
 
+// True for a shell-style variable name: letters, digits and '_', not starting with a digit.
+bool is_variable_name(std::string_view name) noexcept;
+
 // The result of expanding ${VAR}, ${VAR:-default} and $$ in one string value.
 struct Expansion {
     std::string value;

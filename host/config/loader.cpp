@@ -16,8 +16,19 @@ namespace switchboard::config {
 namespace {
 
 const std::vector<std::string> mode_names{"mock", "real", "hybrid"};
-const std::vector<std::string> log_formats{"text", "json"};
-const std::vector<std::string> log_levels{"trace", "debug", "info", "warn", "error", "critical"};
+
+// Every level's name, in order, as the SDK spells it.
+std::vector<std::string> log_level_names() {
+    std::vector<std::string> names;
+    for (int level = static_cast<int>(LogLevel::trace); level <= static_cast<int>(LogLevel::critical); ++level) {
+        names.emplace_back(to_string(static_cast<LogLevel>(level)));
+    }
+    return names;
+}
+
+const std::vector<std::string> log_formats{std::string(to_string(LogFormat::text)),
+                                           std::string(to_string(LogFormat::json))};
+const std::vector<std::string> log_levels = log_level_names();
 
 std::string describe(const toml::node& node) {
     switch (node.type()) {
@@ -182,10 +193,14 @@ void Loader::read_host(const toml::table& table) {
         }
     }
     if (const auto* node = table.get("log_format")) {
-        if (auto format = read_choice(*node, "host.log_format", "log format", log_formats)) host.log_format = *format;
+        if (auto format = read_choice(*node, "host.log_format", "log format", log_formats)) {
+            host.log_format = *log_format_from_string(*format);  // read_choice accepted it
+        }
     }
     if (const auto* node = table.get("log_level")) {
-        if (auto level = read_choice(*node, "host.log_level", "log level", log_levels)) host.log_level = *level;
+        if (auto level = read_choice(*node, "host.log_level", "log level", log_levels)) {
+            host.log_level = *log_level_from_string(*level);  // read_choice accepted it
+        }
     }
 }
 

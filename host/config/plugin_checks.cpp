@@ -9,14 +9,14 @@
 namespace switchboard::config {
 namespace {
 
-bool offers(const PluginFacts& plugin, const std::string& capability) {
+bool offers(const PluginInfo& plugin, const std::string& capability) {
     return std::find(plugin.capabilities.begin(), plugin.capabilities.end(), capability) != plugin.capabilities.end();
 }
 
 // Backs check_against_plugins: one pass over backends, one over services.
 class PluginChecker {
 public:
-    PluginChecker(const Config& config, const std::vector<PluginFacts>& plugins) : config_(config), plugins_(plugins) {}
+    PluginChecker(const Config& config, const std::vector<PluginInfo>& plugins) : config_(config), plugins_(plugins) {}
 
     std::vector<Problem> run() {
         for (const auto& [name, backend] : config_.backends) check_backend(backend);
@@ -29,18 +29,18 @@ public:
     }
 
 private:
-    const PluginFacts* plugin_of(const std::string& backend_name) const {
+    const PluginInfo* plugin_of(const std::string& backend_name) const {
         auto backend = config_.backends.find(backend_name);
         if (backend == config_.backends.end()) return nullptr;
         auto plugin = std::find_if(plugins_.begin(), plugins_.end(),
-                                   [&](const PluginFacts& p) { return p.name == backend->second.plugin; });
+                                   [&](const PluginInfo& p) { return p.name == backend->second.plugin; });
         return plugin == plugins_.end() ? nullptr : &*plugin;
     }
 
     void check_backend(const BackendSettings& backend) {
         const std::string path = join_key_path("backends", backend.name);
         if (backend.plugin.empty()) return;  // the loader reported it
-        const PluginFacts* plugin = plugin_of(backend.name);
+        const PluginInfo* plugin = plugin_of(backend.name);
         if (!plugin) {
             std::vector<std::string> names;
             for (const auto& p : plugins_) names.push_back(p.name);
@@ -54,7 +54,7 @@ private:
         if (!plugin->api_key_prefix.empty()) check_api_key(backend, *plugin, path);
     }
 
-    void check_api_key(const BackendSettings& backend, const PluginFacts& plugin, const std::string& path) {
+    void check_api_key(const BackendSettings& backend, const PluginInfo& plugin, const std::string& path) {
         const std::string& prefix = plugin.api_key_prefix;
         if (backend.api_key.empty()) {
             std::vector<std::string> routing;  // services that may send real traffic to it
@@ -98,7 +98,7 @@ private:
         const std::string key_path = join_key_path("services", service.name) + ".capability";
         if (service.capability.empty()) return;  // the loader reported it
         bool offered_anywhere = std::any_of(plugins_.begin(), plugins_.end(),
-                                            [&](const PluginFacts& p) { return offers(p, service.capability); });
+                                            [&](const PluginInfo& p) { return offers(p, service.capability); });
         if (!offered_anywhere) {
             std::vector<std::string> all;
             for (const auto& plugin : plugins_) {
@@ -116,7 +116,7 @@ private:
         std::vector<std::string> backends = service.real;
         if (!service.mock.empty()) backends.push_back(service.mock);
         for (const auto& name : backends) {
-            const PluginFacts* plugin = plugin_of(name);
+            const PluginInfo* plugin = plugin_of(name);
             if (!plugin || offers(*plugin, service.capability)) continue;
             std::vector<std::string> offered;
             for (const auto& capability : plugin->capabilities) offered.push_back("'" + capability + "'");
@@ -131,13 +131,13 @@ private:
     }
 
     const Config& config_;
-    const std::vector<PluginFacts>& plugins_;
+    const std::vector<PluginInfo>& plugins_;
     std::vector<Problem> problems_;
 };
 
 }  // namespace
 
-std::vector<Problem> check_against_plugins(const Config& config, const std::vector<PluginFacts>& plugins) {
+std::vector<Problem> check_against_plugins(const Config& config, const std::vector<PluginInfo>& plugins) {
     return PluginChecker(config, plugins).run();
 }
 

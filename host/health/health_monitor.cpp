@@ -74,7 +74,7 @@ std::string format_utc(std::chrono::system_clock::time_point time) {
 
 Task<Status> bounded_probe(Clock& clock, std::chrono::milliseconds limit,
                            std::shared_ptr<Cancellation> cancellation, Task<Status> probe,
-                           std::string backend) {
+                           std::string backend, std::string what) {
     auto on_timeout = [backend = std::move(backend), limit] {
         return Error::make(ErrorKind::timeout,
                            fmt::format("health probe of backend '{}' did not answer within {} ms "
@@ -83,7 +83,8 @@ Task<Status> bounded_probe(Clock& clock, std::chrono::milliseconds limit,
     };
     // A named awaiter: GCC 12 mishandles non-trivial temporaries inside a co_await expression.
     auto answer =
-        race_timeout<void>(clock, limit, std::move(cancellation), std::move(probe), std::move(on_timeout));
+        race_timeout<void>(std::move(what), clock, limit, std::move(cancellation), std::move(probe),
+                           std::move(on_timeout));
     co_return co_await answer;
 }
 
@@ -262,10 +263,12 @@ struct HealthMonitor::Core : std::enable_shared_from_this<Core> {
             ctx.deadline = clock.now() + settings.probe_timeout;
             ctx.cancellation = probe.cancellation;
             ctx.logger = &logger;
+            std::string what = fmt::format("backend '{}' health", probe.backend);
             auto call = plugin::guarded<void>(
-                fmt::format("backend '{}' health", probe.backend), probe.service, clock,
+                what, probe.service, clock,
                 [ctx](ServiceInterface& service) mutable { return service.health(std::move(ctx)); });
-            bounded_probe(clock, settings.probe_timeout, probe.cancellation, std::move(call), probe.backend)
+            bounded_probe(clock, settings.probe_timeout, probe.cancellation, std::move(call), probe.backend,
+                          std::move(what))
                 .start([self = shared_from_this(), round, backend = probe.backend, id = probe.id,
                         trial = probe.trial](Status status) {
                     self->finish_probe(backend, id, trial, std::move(status));
@@ -356,8 +359,6 @@ void HealthMonitor::add(std::string backend, std::shared_ptr<ServiceInterface> s
     std::lock_guard lock(core_->mutex);
     core_->entry_locked(backend).service = std::move(service);
 }
-
-bool HealthMonitor::admit(std::string_view backend) { return !core_->try_admit(backend).has_value(); }
 
 std::optional<Error> HealthMonitor::try_admit(std::string_view backend) { return core_->try_admit(backend); }
 

@@ -44,11 +44,10 @@ public:
     // tracked passively from the first call outcome recorded for them.
     void add(std::string backend, std::shared_ptr<ServiceInterface> service);
 
-    // False while the circuit is open; after the cooldown lets ONE half-open trial through,
-    // whose recorded outcome decides: success closes the circuit, failure re-opens it.
-    bool admit(std::string_view backend);
-    // As admit(), but says why not: Error{unavailable, "circuit open until ..."} with
-    // retry_after set to the rest of the cooldown.
+    // Null to let a call through; Error{unavailable, "circuit open until ..."} with retry_after
+    // set to the rest of the cooldown while the circuit is open. After the cooldown lets ONE
+    // half-open trial through, whose recorded outcome decides: success closes the circuit,
+    // failure re-opens it.
     std::optional<Error> try_admit(std::string_view backend);
 
     // `request_id` names the call whose outcome this is; the lines logged about it carry it.

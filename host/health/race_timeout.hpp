@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "switchboard/call_context.hpp"
@@ -23,13 +24,17 @@ class Race : public std::enable_shared_from_this<Race<T>> {
 public:
     using Resume = std::function<void(Result<T>)>;
 
-    Race(Clock& clock, std::shared_ptr<Cancellation> cancellation, Resume resume)
-        : clock_(clock), cancellation_(std::move(cancellation)), resume_(std::move(resume)) {}
+    Race(std::string what, Clock& clock, std::shared_ptr<Cancellation> cancellation, Resume resume)
+        : what_(std::move(what)),
+          clock_(clock),
+          cancellation_(std::move(cancellation)),
+          resume_(std::move(resume)) {}
 
     // Ends the race when someone else cancels the call.
     void watch_cancellation() {
         auto id = cancellation_->on_cancel([self = this->shared_from_this()] {
-            self->finish(Error::make(ErrorKind::unavailable, "call cancelled before it answered"), false);
+            self->finish(Error::make(ErrorKind::unavailable, self->what_ + ": call cancelled before it answered"),
+                         false);
         });
         std::unique_lock lock(mutex_);
         if (done_) {
@@ -87,6 +92,7 @@ public:
     }
 
 private:
+    const std::string what_;
     Clock& clock_;
     std::shared_ptr<Cancellation> cancellation_;
     std::mutex mutex_;
@@ -102,19 +108,20 @@ private:
 //   - the call's result,
 //   - `on_timeout()` once `limit` has passed on `clock` (the call's cancellation is then
 //     cancelled),
-//   - an unavailable error if someone else cancels `cancellation`.
+//   - an unavailable error naming `what` (e.g. "backend 'mock-embed' embed") if someone else
+//     cancels `cancellation`.
 // A result that arrives later is dropped. The call's frame, and whatever it captured (capture
 // the plugin instance so its library stays loaded), lives until the call finishes, however long
 // after the waiter moved on; the waiter's frame is resumed exactly once. `clock` must outlive
 // the call. Name the awaiter before co_await-ing it: GCC 12 relocates a non-trivial closure
 // temporary inside a co_await expression bitwise (a std::string capture then frees garbage).
 template <class T, class OnTimeout>
-auto race_timeout(Clock& clock, Clock::duration limit, std::shared_ptr<Cancellation> cancellation,
-                  Task<Result<T>> call, OnTimeout on_timeout) {
-    return await_callback<Result<T>>([clock = &clock, limit, cancellation = std::move(cancellation),
-                                      call = std::move(call),
+auto race_timeout(std::string what, Clock& clock, Clock::duration limit,
+                  std::shared_ptr<Cancellation> cancellation, Task<Result<T>> call, OnTimeout on_timeout) {
+    return await_callback<Result<T>>([what = std::move(what), clock = &clock, limit,
+                                      cancellation = std::move(cancellation), call = std::move(call),
                                       on_timeout = std::move(on_timeout)](auto resume) mutable {
-        auto race = std::make_shared<detail::Race<T>>(*clock, cancellation, std::move(resume));
+        auto race = std::make_shared<detail::Race<T>>(std::move(what), *clock, cancellation, std::move(resume));
         race->watch_cancellation();
         if (race->finished()) return;  // cancelled already: the call never starts
         std::move(call).start([race](Result<T> outcome) { race->finish(std::move(outcome), false); });

@@ -40,6 +40,12 @@ std::optional<std::string> check_one(const std::filesystem::path& path, const st
     return std::nullopt;
 }
 
+std::string digest_failed(const std::filesystem::path& file) {
+    return fmt::format("OpenSSL failed computing the sha256 of {}: check the host's OpenSSL (libcrypto) "
+                       "installation, then load the plugin again",
+                       file.string());
+}
+
 }  // namespace
 
 std::optional<std::string> trust_problem(const std::filesystem::path& file) {
@@ -79,24 +85,29 @@ Result<std::string> sha256_of_file(const std::filesystem::path& file) {
     }
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
     if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) {
-        return Error::make(ErrorKind::internal, "OpenSSL could not start a sha256 digest");
+        return Error::make(ErrorKind::internal,
+                           fmt::format("OpenSSL could not start a sha256 digest to hash {}: check that the "
+                                       "host's OpenSSL (libcrypto) is installed and supports sha256",
+                                       file.string()));
     }
     std::array<char, 64 * 1024> buffer{};
     while (in) {
         in.read(buffer.data(), buffer.size());
         if (in.gcount() > 0 &&
             EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(in.gcount())) != 1) {
-            return Error::make(ErrorKind::internal, "OpenSSL sha256 digest failed");
+            return Error::make(ErrorKind::internal, digest_failed(file));
         }
     }
     if (in.bad()) {
         return Error::make(ErrorKind::internal,
-                           fmt::format("reading {} failed while hashing it", file.string()));
+                           fmt::format("reading {} failed while hashing it: check that the file is readable "
+                                       "and the disk is healthy",
+                                       file.string()));
     }
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int length = 0;
     if (EVP_DigestFinal_ex(context.get(), digest.data(), &length) != 1) {
-        return Error::make(ErrorKind::internal, "OpenSSL sha256 digest failed");
+        return Error::make(ErrorKind::internal, digest_failed(file));
     }
     std::string hex;
     hex.reserve(length * 2);

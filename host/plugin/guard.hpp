@@ -2,7 +2,6 @@
 
 #include <exception>
 #include <memory>
-#include <optional>
 #include <string>
 #include <utility>
 
@@ -39,17 +38,11 @@ Task<Result<T>> guarded(std::string what, Call call) {
 template <class T, class Call>
 Task<Result<T>> guarded(std::string what, std::shared_ptr<ServiceInterface> instance, Clock& clock,
                         Call call) {
-    std::optional<Result<T>> outcome;
-    try {
-        auto task = call(*instance);
-        outcome.emplace(co_await std::move(task));
-    } catch (const std::exception& e) {
-        outcome.emplace(Error::make(ErrorKind::internal, what + " threw: " + e.what()));
-    } catch (...) {
-        outcome.emplace(Error::make(ErrorKind::internal, what + " threw: exception of unknown type"));
-    }
+    // Both captures live in this frame, which awaits the guarded call to its end.
+    auto task = guarded<T>(std::move(what), [&call, &instance] { return call(*instance); });
+    Result<T> outcome = co_await std::move(task);
     clock.call_after(Clock::duration::zero(), [pin = std::move(instance)]() mutable { pin.reset(); });
-    co_return std::move(*outcome);
+    co_return std::move(outcome);
 }
 
 }  // namespace switchboard::plugin

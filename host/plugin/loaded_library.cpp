@@ -42,13 +42,18 @@ Result<std::shared_ptr<LoadedLibrary>> LoadedLibrary::load(const std::filesystem
                                " and check `ldd " + file.string() + "` for missing libraries)");
     }
     if (!library.has(entry)) {
-        return Error::make(ErrorKind::internal, std::string("entry point ") + entry +
-                                                    " not found after loading: " + take_dlerror());
+        return Error::make(ErrorKind::internal,
+                           std::string("entry point ") + entry + " of " + file.string() +
+                               " not found after loading: " + take_dlerror() +
+                               " (the file may have been replaced while it was checked; rebuild the plugin "
+                               "with SWITCHBOARD_PLUGIN(YourClass) from <switchboard/plugin.hpp> and load it again)");
     }
     const PluginDescriptor* descriptor = library.get<const PluginDescriptor*>(entry);
     if (descriptor == nullptr) {
         return Error::make(ErrorKind::internal,
-                           std::string("entry point ") + entry + " is a null pointer");
+                           std::string("entry point ") + entry + " of " + file.string() +
+                               " is a null pointer: export the plugin with SWITCHBOARD_PLUGIN(YourClass) from "
+                               "<switchboard/plugin.hpp> instead of defining the symbol by hand, and rebuild it");
     }
     return std::shared_ptr<LoadedLibrary>(
         new LoadedLibrary(file, std::move(library), descriptor));

@@ -14,6 +14,7 @@
 #include "plugin/file_trust.hpp"
 #include "plugin/loaded_library.hpp"
 #include "switchboard/abi.hpp"
+#include "switchboard/task.hpp"
 
 namespace switchboard::plugin {
 
@@ -58,14 +59,16 @@ std::vector<std::filesystem::path> plugin_files_in(const std::filesystem::path& 
     return files;
 }
 
-std::string describe_current_exception() {
-    try {
-        throw;
-    } catch (const std::exception& e) {
-        return e.what();
-    } catch (...) {
-        return "an exception of unknown type";
+// A new instance from the plugin's create(), or why there is none. The caller must destroy the
+// instance while `library` is still loaded.
+Result<std::unique_ptr<ServiceInterface>> new_instance(const LoadedLibrary& library) {
+    std::string error;
+    std::unique_ptr<ServiceInterface> instance(library.descriptor().create(&error));
+    if (!instance) {
+        return Error::make(ErrorKind::internal, error.empty() ? "create() returned no instance and gave no reason"
+                                                              : "constructor threw: " + error);
     }
+    return instance;
 }
 
 }  // namespace
@@ -98,11 +101,11 @@ std::vector<PluginRecord> PluginLoader::discover() {
             stems_seen.insert(file.stem().string());
             PluginRecord record = examine(file);
             if (record.loaded()) {
-                auto [first, inserted] = provider_of.emplace(record.name, record.file);
+                auto [first, inserted] = provider_of.emplace(record.info.name, record.file);
                 if (!inserted) {
                     auto reason = fmt::format("plugin name '{}' is already provided by {}; remove one "
                                               "of the two files",
-                                              record.name, first->second.string());
+                                              record.info.name, first->second.string());
                     record = reject(std::move(record), std::move(reason));
                 }
             }
@@ -128,23 +131,21 @@ PluginRecord PluginLoader::load_file(const std::filesystem::path& file) {
 }
 
 Result<std::shared_ptr<ServiceInterface>> PluginLoader::create(const PluginRecord& record) {
-    if (!record.loaded() || !record.library) {
+    if (!record.loaded()) {
         return Error::make(ErrorKind::unavailable,
                            fmt::format("plugin {} is not loaded: {}", record.file.string(),
                                        record.rejection.empty() ? "it has no library" : record.rejection));
     }
-    std::string error;
-    ServiceInterface* object = record.library->descriptor().create(&error);
-    if (object == nullptr) {
+    auto instance = new_instance(*record.library);
+    if (!instance) {
         return Error::make(ErrorKind::internal,
-                           fmt::format("plugin '{}' ({}) could not create an instance: {}", record.name,
-                                       record.file.string(),
-                                       error.empty() ? "create() returned no instance and gave no reason"
-                                                     : "constructor threw: " + error));
+                           fmt::format("plugin '{}' ({}) could not create an instance: {}", record.info.name,
+                                       record.file.string(), instance.error().message));
     }
     // The deleter runs host code and holds the library until the object is gone.
     return std::shared_ptr<ServiceInterface>(
-        object, [library = record.library](ServiceInterface* doomed) { delete doomed; });
+        std::move(instance).value().release(),
+        [library = record.library](ServiceInterface* doomed) { delete doomed; });
 }
 
 PluginRecord PluginLoader::examine(const std::filesystem::path& file) {
@@ -158,7 +159,7 @@ PluginRecord PluginLoader::examine(const std::filesystem::path& file) {
     } catch (...) {
         PluginRecord failed;
         failed.file = shown;
-        return reject(std::move(failed), "unexpected error while loading: " + describe_current_exception());
+        return reject(std::move(failed), "loading threw an " + detail::describe_current_exception());
     }
 }
 
@@ -167,7 +168,8 @@ PluginRecord PluginLoader::examine_into(PluginRecord record) {
     if (auto problem = trust_problem(file)) return reject(std::move(record), *problem);
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec)) {
-        return reject(std::move(record), "not a regular file");
+        return reject(std::move(record), "not a regular file, so it cannot be a plugin library: move it out of "
+                                         "the plugin folder or replace it with the built plugin");
     }
 
     if (auto pin = options_.pins.find(file.stem().string()); pin != options_.pins.end()) {
@@ -197,26 +199,18 @@ PluginRecord PluginLoader::examine_into(PluginRecord record) {
     }
 
     // One probe instance, destroyed before `library` whatever happens.
-    std::string error;
-    std::unique_ptr<ServiceInterface> probe(descriptor.create(&error));
-    if (!probe) {
-        return reject(std::move(record), error.empty()
-                                             ? "create() returned no instance and gave no reason"
-                                             : "constructor threw: " + error);
-    }
+    auto probe = new_instance(*library);
+    if (!probe) return reject(std::move(record), probe.error().message);
     PluginInfo info;
     try {
-        info = probe->info();
+        info = probe.value()->info();
     } catch (...) {
-        return reject(std::move(record), "info() threw: " + describe_current_exception());
+        return reject(std::move(record), "info() threw an " + detail::describe_current_exception());
     }
-    probe.reset();
+    probe.value().reset();
     if (info.name.empty()) return reject(std::move(record), "info() returned an empty plugin name");
 
-    record.name = std::move(info.name);
-    record.version = std::move(info.version);
-    record.capabilities = std::move(info.capabilities);
-    record.api_key_prefix = std::move(info.api_key_prefix);
+    record.info = std::move(info);
     record.library = std::move(library);
     return record;
 }
@@ -234,7 +228,7 @@ std::optional<std::string> PluginLoader::descriptor_problem(const PluginRecord& 
     }
 
     auto plugin_parts = fingerprint_parts(record.fingerprint);
-    auto host_parts = fingerprint_parts(host_fingerprint());
+    static const auto host_parts = fingerprint_parts(host_fingerprint());
     auto plugin_stdlib = part_or_unknown(plugin_parts, stdlib_key);
     auto host_stdlib = part_or_unknown(host_parts, stdlib_key);
     if (plugin_stdlib != host_stdlib || !host_parts.contains(std::string(stdlib_key))) {
@@ -272,12 +266,12 @@ void PluginLoader::report(const PluginRecord& record) {
         return;
     }
     std::string capabilities;
-    for (const auto& capability : record.capabilities) {
+    for (const auto& capability : record.info.capabilities) {
         capabilities += (capabilities.empty() ? "" : ", ") + capability;
     }
     logger_.log(LogLevel::info, "",
-                fmt::format("loaded plugin '{}' {} from {}: {} (ABI {}.{}, SDK {})", record.name,
-                            record.version, record.file.string(),
+                fmt::format("loaded plugin '{}' {} from {}: {} (ABI {}.{}, SDK {})", record.info.name,
+                            record.info.version, record.file.string(),
                             capabilities.empty() ? "no capabilities" : capabilities, record.abi_major,
                             record.abi_minor, record.sdk_version));
 }

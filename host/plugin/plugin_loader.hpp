@@ -22,17 +22,16 @@ struct LoaderOptions {
     std::map<std::string, std::string> pins;   // plugin file stem -> expected sha256 (hex)
 };
 
-// One file found in a plugin folder: loaded, or rejected with the reason.
+// One file found in a plugin folder: loaded (it holds the library), or rejected with the reason.
 struct PluginRecord {
-    std::filesystem::path file;                // absolute
-    std::string name, version;                 // from the plugin's info(); empty if rejected before
-    std::vector<std::string> capabilities;
-    std::string api_key_prefix;
+    std::filesystem::path file;                  // absolute
+    PluginInfo info;                             // from the plugin's info(); empty if rejected before
     std::uint32_t abi_major = 0, abi_minor = 0;  // from the descriptor; 0 if rejected before
     std::string sdk_version, fingerprint;
-    std::string rejection;                     // empty when loaded
-    bool loaded() const { return rejection.empty(); }
-    std::shared_ptr<LoadedLibrary> library;    // null when rejected
+    std::string rejection;                       // empty when loaded
+    std::shared_ptr<LoadedLibrary> library;      // null when rejected
+
+    bool loaded() const { return library != nullptr; }
 };
 
 // The build fingerprint compiled into this host (SWITCHBOARD_BUILD_FINGERPRINT).

@@ -37,13 +37,19 @@ std::optional<Error> capability_mismatch(std::string_view service, std::string_v
                        fmt::format("service '{}' serves '{}', not '{}'", service, serves, asked));
 }
 
-// What the router needs to know about each kind of call. Each has: Request, Response, verb,
+// How a call to a backend of a service with `capability` is named in its errors.
+std::string_view verb_of(std::string_view capability) {
+    if (capability == capability::embeddings) return "embed";
+    if (capability == capability::parse) return "parse";
+    return "call";
+}
+
+// What the router needs to know about each kind of call. Each has: Request, Response,
 // check() (the request fits the service), expect() (what a valid answer looks like, taken before
 // the request is moved into the last attempt), invoke() and malformed().
 struct Embed {
     using Request = EmbeddingsRequest;
     using Response = EmbeddingsResponse;
-    static constexpr std::string_view verb = "embed";
 
     struct Expectation {
         std::size_t inputs = 0;
@@ -109,7 +115,6 @@ struct Embed {
 struct Parse {
     using Request = ParseRequest;
     using Response = ParseResponse;
-    static constexpr std::string_view verb = "parse";
 
     struct Expectation {};
 
@@ -137,7 +142,6 @@ struct Parse {
 struct Json {
     using Request = JsonRequest;
     using Response = JsonResponse;
-    static constexpr std::string_view verb = "call";
 
     struct Expectation {};
 
@@ -166,17 +170,20 @@ Router::Router(const config::Config& config, std::map<std::string, Backend> back
     : health_(health), clock_(clock), logger_(logger), default_mode_(config.host.default_mode) {
     for (auto& [name, backend] : backends) backends_.emplace(name, std::move(backend));
 
-    auto lookup = [this](const std::string& name) -> const Backend* {
+    auto make_target = [this](const std::string& name, std::string_view capability) -> Target {
         auto it = backends_.find(name);
-        return it == backends_.end() ? nullptr : &it->second;
+        return {name, it == backends_.end() ? nullptr : &it->second,
+                fmt::format("backend '{}' {}", name, verb_of(capability))};
     };
     for (const auto& [name, settings] : config.services) {
         Route& route = routes_.try_emplace(name).first->second;
         route.settings = settings;
         route.settings.name = name;
         route.targets.reserve(settings.real.size() + 1);
-        for (const auto& backend : settings.real) route.targets.push_back({backend, lookup(backend)});
-        if (!settings.mock.empty()) route.targets.push_back({settings.mock, lookup(settings.mock)});
+        for (const auto& backend : settings.real) {
+            route.targets.push_back(make_target(backend, settings.capability));
+        }
+        if (!settings.mock.empty()) route.targets.push_back(make_target(settings.mock, settings.capability));
         // Pointers into targets, which does not change from here on.
         for (std::size_t i = 0; i < settings.real.size(); ++i) {
             route.by_mode[index_of(Mode::real)].push_back(&route.targets[i]);
@@ -216,10 +223,10 @@ Task<Routed<typename Operation::Response>> Router::contain(std::string service,
                                                            CallOptions options) {
     if (options.request_id.empty()) options.request_id = new_request_id();
     const std::string request_id = options.request_id;
-    const Mode mode = options.mode.value_or(this->mode(service));
+    const std::optional<Mode> mode_override = options.mode;
     std::string failure;
     try {
-        auto routed = route<Operation>(std::move(service), std::move(request), std::move(options));
+        auto routed = route<Operation>(service, std::move(request), std::move(options));
         co_return co_await std::move(routed);
     } catch (const std::exception& e) {
         failure = e.what();
@@ -228,15 +235,16 @@ Task<Routed<typename Operation::Response>> Router::contain(std::string service,
     }
     Error error = Error::make(ErrorKind::internal, "the router failed: " + failure);
     log_line(logger_, LogLevel::error, request_id, "{}", error.message);
-    co_return Routed<typename Operation::Response>{std::move(error), {}, {}, request_id, mode};
+    co_return Routed<typename Operation::Response>{std::move(error), {}, {}, request_id,
+                                                   mode_override.value_or(this->mode(service))};
 }
 
 template <class Operation>
-Task<Routed<typename Operation::Response>> Router::route(std::string service,
+Task<Routed<typename Operation::Response>> Router::route(const std::string& service,
                                                          typename Operation::Request request,
                                                          CallOptions options) {
     using Response = typename Operation::Response;
-    std::string request_id = options.request_id.empty() ? new_request_id() : std::move(options.request_id);
+    std::string request_id = std::move(options.request_id);
 
     const Route* found = find(service);
     if (found == nullptr) {
@@ -290,7 +298,7 @@ Task<Routed<typename Operation::Response>> Router::route(std::string service,
         auto cancellation = ctx.cancellation;
         // The last attempt takes the request; earlier ones copy it, since a fallback needs it again.
         auto call = plugin::guarded<Response>(
-            fmt::format("backend '{}' {}", target.name, Operation::verb), target.backend->service, clock_,
+            target.label, target.backend->service, clock_,
             [ctx = std::move(ctx), attempt = last ? std::move(request) : request](ServiceInterface& instance) mutable {
                 return Operation::invoke(instance, std::move(ctx), std::move(attempt));
             });
@@ -302,7 +310,7 @@ Task<Routed<typename Operation::Response>> Router::route(std::string service,
                                            backend, timeout.count(), service_name));
         };
         // A named awaiter: GCC 12 mishandles non-trivial temporaries inside a co_await expression.
-        auto answer = health::race_timeout<Response>(clock_, timeout, std::move(cancellation),
+        auto answer = health::race_timeout<Response>(target.label, clock_, timeout, std::move(cancellation),
                                                      std::move(call), std::move(on_timeout));
         Result<Response> result = co_await answer;
 

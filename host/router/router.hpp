@@ -25,7 +25,6 @@ namespace switchboard::router {
 // the host's logger tagged with this backend's name; owned by the host, it outlives the router.
 struct Backend {
     std::string name;
-    std::string plugin;
     std::shared_ptr<ServiceInterface> service;
     Logger* logger = nullptr;
 };
@@ -79,6 +78,7 @@ private:
     struct Target {
         std::string name;
         const Backend* backend = nullptr;  // null: configured but not started
+        std::string label;                 // "backend '<name>' <verb>": names a call in its errors
     };
     struct Route {
         config::ServiceSettings settings;
@@ -88,13 +88,14 @@ private:
     };
 
     // route() inside a net: an exception escaping the router's own code becomes Error{internal}
-    // (a detached Routed task must never throw).
+    // (a detached Routed task must never throw). Fills in options.request_id for route().
     template <class Operation>
     Task<Routed<typename Operation::Response>> contain(std::string service, typename Operation::Request request,
                                                        CallOptions options);
+    // `service` is contain()'s, which awaits this call to its end.
     template <class Operation>
-    Task<Routed<typename Operation::Response>> route(std::string service, typename Operation::Request request,
-                                                     CallOptions options);
+    Task<Routed<typename Operation::Response>> route(const std::string& service,
+                                                     typename Operation::Request request, CallOptions options);
 
     const Route* find(std::string_view service) const;
     config::Mode mode_of(const Route& route) const;

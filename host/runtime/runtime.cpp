@@ -24,8 +24,9 @@ Runtime::Runtime(const std::filesystem::path& config_file, const config::Environ
     problems_ = std::move(loaded.problems);
     if (loaded.config) {
         config_ = std::move(loaded.config);
-        if (auto level = log_level_from_string(config_->host.log_level)) logger_.set_level(*level);
-        logger_.set_format(config_->host.log_format == "json" ? log::Format::json : log::Format::text);
+        logger_.set_level(config_->host.log_level);
+        logger_.set_format(config_->host.log_format == config::LogFormat::json ? log::Format::json
+                                                                                 : log::Format::text);
         for (const auto& [name, backend] : config_->backends) {
             if (!backend.api_key.empty()) logger_.add_secret(backend.api_key.reveal());
         }
@@ -43,8 +44,7 @@ Runtime::Runtime(const std::filesystem::path& config_file, const config::Environ
     std::map<std::string, router::Backend> routed;
     for (auto& backend : backends_) {
         health_->add(backend.name, backend.service);
-        routed.emplace(backend.name,
-                       router::Backend{backend.name, backend.plugin, backend.service, backend.logger.get()});
+        routed.emplace(backend.name, router::Backend{backend.name, backend.service, backend.logger.get()});
     }
     router_ = std::make_unique<router::Router>(*config_, std::move(routed), *health_, clock_,
                                                *router_logger_);
@@ -88,10 +88,10 @@ void Runtime::scan_plugins() {
     loader_ = std::make_unique<plugin::PluginLoader>(std::move(options), *loader_logger_);
     plugins_ = loader_->discover();
 
-    std::vector<config::PluginFacts> facts;
+    std::vector<PluginInfo> loaded;
     for (const auto& record : plugins_) {
         if (record.loaded()) {
-            facts.push_back({record.name, record.capabilities, record.api_key_prefix});
+            loaded.push_back(record.info);
             continue;
         }
         config::Problem rejected;
@@ -100,14 +100,14 @@ void Runtime::scan_plugins() {
         rejected.message = "plugin file rejected: " + record.rejection;
         problems_.push_back(std::move(rejected));
     }
-    auto more = config::check_against_plugins(*config_, facts);
+    auto more = config::check_against_plugins(*config_, loaded);
     problems_.insert(problems_.end(), more.begin(), more.end());
 }
 
 void Runtime::start_backends() {
     for (const auto& [name, settings] : config_->backends) {
         auto record = std::find_if(plugins_.begin(), plugins_.end(), [&](const auto& r) {
-            return r.loaded() && r.name == settings.plugin;
+            return r.loaded() && r.info.name == settings.plugin;
         });
         if (record == plugins_.end()) continue;  // already reported by check_against_plugins
 
@@ -121,7 +121,6 @@ void Runtime::start_backends() {
         }
         RunningBackend backend;
         backend.name = name;
-        backend.plugin = settings.plugin;
         backend.logger = std::make_unique<log::ComponentLogger>(logger_, "backend " + name);
         backend.metrics = std::make_unique<BackendMetrics>(metrics_, name);
         backend.service = std::move(created).value();
@@ -140,8 +139,14 @@ void Runtime::start_backends() {
             // start() may have armed timers before it failed: let the plugin stop them.
             try {
                 backend.service->shutdown();
+            } catch (const std::exception& e) {
+                backend.logger->log(LogLevel::warn, "",
+                                    std::string("shutdown() after a failed start threw: ") + e.what() +
+                                        "; the plugin must not throw from shutdown(), fix it in the plugin");
             } catch (...) {
-                backend.logger->log(LogLevel::warn, "", "shutdown() after a failed start threw");
+                backend.logger->log(LogLevel::warn, "",
+                                    "shutdown() after a failed start threw an exception of unknown type; the "
+                                    "plugin must not throw from shutdown(), fix it in the plugin");
             }
             problems_.push_back(error_at(settings.where, "backends." + name + ".settings",
                                          "backend '" + name + "' (plugin '" + settings.plugin +

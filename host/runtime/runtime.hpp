@@ -45,7 +45,6 @@ public:
 private:
     struct RunningBackend {
         std::string name;
-        std::string plugin;
         std::unique_ptr<log::ComponentLogger> logger;
         std::unique_ptr<BackendMetrics> metrics;
         std::shared_ptr<ServiceInterface> service;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -44,10 +45,13 @@ inline std::optional<FailureKind> failure_kind_from_string(std::string_view text
     return std::nullopt;
 }
 
-// The failure-injection and latency settings every mock accepts; each mock also lists their keys
-// in its only_keys() check.
+// The failure-injection and latency settings every mock accepts.
 struct FaultSettings {
     static constexpr std::int64_t max_ms = 3'600'000;  // one hour
+    // Every key from() reads, in the order the unknown-key error lists them.
+    static constexpr std::array<std::string_view, 8> keys = {
+        "seed", "failure_rate", "failure_kind", "retry_after_ms",
+        "latency_ms", "latency_min_ms", "latency_max_ms", "timeout_hang_ms"};
 
     std::int64_t seed = 0;
     double failure_rate = 0.0;

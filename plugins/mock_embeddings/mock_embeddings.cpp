@@ -34,66 +34,37 @@ PluginInfo MockEmbeddings::info() const {
     return PluginInfo{std::string(plugin_name), "1.0.0", {std::string(capability::embeddings)}, ""};
 }
 
-Status MockEmbeddings::start(const HostServices& host, const BackendConfig& config) {
-    const Settings& settings = config.settings;
-    if (auto known = settings.only_keys({"model", "dimensions", "seed", "failure_rate", "failure_kind",
-                                         "retry_after_ms", "latency_ms", "latency_min_ms",
-                                         "latency_max_ms", "timeout_hang_ms"});
-        !known) {
-        return known;
-    }
-    if (!host.clock) {
-        return Error::make(ErrorKind::internal,
-                           std::string(plugin_name) + " backend '" + config.backend +
-                               "' needs a clock from the host (HostServices::clock is null)");
-    }
+Status MockEmbeddings::configure(const Settings& settings) {
     auto model = non_empty_string_setting(settings, "model", std::string(default_model));
     if (!model) return std::move(model).error();
     auto dimensions = int_setting(settings, "dimensions", default_dimensions, 1, max_dimensions);
     if (!dimensions) return std::move(dimensions).error();
-    auto faults = FaultSettings::from(settings);
-    if (!faults) return std::move(faults).error();
-
-    clock_ = host.clock;
     model_ = std::move(model).value();
     dimensions_ = static_cast<std::int32_t>(dimensions.value());
-    faults_.emplace(std::string(plugin_name), faults.value());
-    if (host.logger && host.logger->enabled(LogLevel::debug)) {
-        host.logger->log(LogLevel::debug, "",
-                         std::string(plugin_name) + " started: model '" + model_ + "', " +
-                             std::to_string(dimensions_) + " dimensions, " + faults->describe());
-    }
     return {};
 }
 
+std::string MockEmbeddings::describe_settings() const {
+    return "model '" + model_ + "', " + std::to_string(dimensions_) + " dimensions";
+}
+
 Task<Result<EmbeddingsResponse>> MockEmbeddings::embed(CallContext ctx, EmbeddingsRequest request) {
-    if (!faults_) {
-        co_return Error::make(ErrorKind::internal, std::string(plugin_name) +
-                                                       " was called before start() (request " +
-                                                       ctx.request_id + ")");
-    }
-    CallPlan plan = faults_->next();
+    if (auto error = guard_started(ctx)) co_return std::move(*error);
+    CallPlan plan = next_call();
     auto response = compute(ctx, request);
     if (!response) co_return std::move(response);
-    ctx.log(LogLevel::debug, "embed call " + std::to_string(plan.call) + ": inputs " +
-                                 std::to_string(response->vectors.size()) + ", model '" + response->model +
-                                 "', dimensions " + std::to_string(response->vectors.front().size()) +
-                                 ", latency " + std::to_string(plan.latency.count()) + " ms");
+    if (debug_enabled(ctx)) {
+        ctx.log(LogLevel::debug, "embed call " + std::to_string(plan.call) + ": inputs " +
+                                     std::to_string(response->vectors.size()) + ", model '" +
+                                     response->model + "', dimensions " +
+                                     std::to_string(response->vectors.front().size()) + ", latency " +
+                                     std::to_string(plan.latency.count()) + " ms");
+    }
 
-    auto status = co_await faults_->enact(plan, *clock_, ctx);
+    auto status = co_await enact(plan, ctx);
     if (!status) co_return std::move(status).error();
     if (plan.malformed()) corrupt(response.value());
     co_return std::move(response);
-}
-
-Task<Status> MockEmbeddings::health(CallContext ctx) {
-    if (!faults_) {
-        co_return Error::make(ErrorKind::internal, std::string(plugin_name) +
-                                                       " was probed before start() (request " +
-                                                       ctx.request_id + ")");
-    }
-    auto probe = faults_->enact_probe(faults_->next_probe(), *clock_, std::move(ctx));
-    co_return co_await probe;
 }
 
 Result<EmbeddingsResponse> MockEmbeddings::compute(const CallContext& ctx,

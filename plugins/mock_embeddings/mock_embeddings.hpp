@@ -1,38 +1,36 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
-#include "mock_common/fault_injector.hpp"
-#include "switchboard/service_interface.hpp"
+#include "mock_common/mock_backend.hpp"
 
 namespace switchboard::mock {
 
 // The mock embeddings backend: deterministic, lexically meaningful unit vectors at no cost,
 // with seeded failure injection and latency so routing and fallback can be tested.
-class MockEmbeddings final : public ServiceInterface {
+class MockEmbeddings final : public MockBackend {
 public:
     static constexpr std::string_view plugin_name = "mock-embeddings";
     static constexpr std::string_view default_model = "mock-embedding-1";
     static constexpr std::int64_t default_dimensions = 1536;
     static constexpr std::int64_t max_dimensions = 8192;
 
+    MockEmbeddings() : MockBackend(plugin_name, {"model", "dimensions"}) {}
+
     PluginInfo info() const override;
-    Status start(const HostServices& host, const BackendConfig& config) override;
     Task<Result<EmbeddingsResponse>> embed(CallContext ctx, EmbeddingsRequest request) override;
-    // Healthy, or an injected failure at failure_rate, drawn apart from the calls' failures.
-    Task<Status> health(CallContext ctx) override;
 
     // What a healthy call answers for `request`: no latency, no injected failure.
     Result<EmbeddingsResponse> compute(const CallContext& ctx, const EmbeddingsRequest& request) const;
 
 private:
-    Clock* clock_ = nullptr;
+    Status configure(const Settings& settings) override;
+    std::string describe_settings() const override;
+
     std::string model_{default_model};
     std::int32_t dimensions_ = default_dimensions;
-    std::optional<FaultInjector> faults_;  // set by start()
 };
 
 }  // namespace switchboard::mock

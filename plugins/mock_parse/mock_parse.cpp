@@ -203,60 +203,24 @@ PluginInfo MockParse::info() const {
     return PluginInfo{std::string(plugin_name), "1.0.0", {std::string(capability::parse)}, ""};
 }
 
-Status MockParse::start(const HostServices& host, const BackendConfig& config) {
-    const Settings& settings = config.settings;
-    if (auto known = settings.only_keys({"seed", "failure_rate", "failure_kind", "retry_after_ms",
-                                         "latency_ms", "latency_min_ms", "latency_max_ms",
-                                         "timeout_hang_ms"});
-        !known) {
-        return known;
-    }
-    if (!host.clock) {
-        return Error::make(ErrorKind::internal,
-                           std::string(plugin_name) + " backend '" + config.backend +
-                               "' needs a clock from the host (HostServices::clock is null)");
-    }
-    auto faults = FaultSettings::from(settings);
-    if (!faults) return std::move(faults).error();
-
-    clock_ = host.clock;
-    faults_.emplace(std::string(plugin_name), faults.value());
-    if (host.logger && host.logger->enabled(LogLevel::debug)) {
-        host.logger->log(LogLevel::debug, "", std::string(plugin_name) + " started: " + faults->describe());
-    }
-    return {};
-}
-
 Task<Result<ParseResponse>> MockParse::parse(CallContext ctx, ParseRequest request) {
-    if (!faults_) {
-        co_return Error::make(ErrorKind::internal, std::string(plugin_name) +
-                                                       " was called before start() (request " +
-                                                       ctx.request_id + ")");
-    }
-    CallPlan plan = faults_->next();
+    if (auto error = guard_started(ctx)) co_return std::move(*error);
+    CallPlan plan = next_call();
     auto response = compute(ctx, request);
     if (!response) co_return std::move(response);
-    ctx.log(LogLevel::debug, "parse call " + std::to_string(plan.call) + ": file '" + request.file_name +
-                                 "' as " + std::string(to_string(classify(request))) + ", bytes " +
-                                 std::to_string(request.data.size()) + ", pages " +
-                                 std::to_string(response->pages.size()) + ", latency " +
-                                 std::to_string(plan.latency.count()) + " ms");
+    if (debug_enabled(ctx)) {
+        ctx.log(LogLevel::debug, "parse call " + std::to_string(plan.call) + ": file '" + request.file_name +
+                                     "' as " + std::string(to_string(classify(request))) + ", bytes " +
+                                     std::to_string(request.data.size()) + ", pages " +
+                                     std::to_string(response->pages.size()) + ", latency " +
+                                     std::to_string(plan.latency.count()) + " ms");
+    }
 
-    auto status = co_await faults_->enact(plan, *clock_, ctx);
+    auto status = co_await enact(plan, ctx);
     if (!status) co_return std::move(status).error();
     // A page numbered 0 breaks the 1-based contract, as a faulty upstream might.
     if (plan.malformed()) response->pages.front().page = 0;
     co_return std::move(response);
-}
-
-Task<Status> MockParse::health(CallContext ctx) {
-    if (!faults_) {
-        co_return Error::make(ErrorKind::internal, std::string(plugin_name) +
-                                                       " was probed before start() (request " +
-                                                       ctx.request_id + ")");
-    }
-    auto probe = faults_->enact_probe(faults_->next_probe(), *clock_, std::move(ctx));
-    co_return co_await probe;
 }
 
 Result<ParseResponse> MockParse::compute(const CallContext& ctx, const ParseRequest& request) const {

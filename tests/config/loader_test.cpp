@@ -59,8 +59,8 @@ TEST_CASE("a full valid config is read into the exact expected structure", "[con
 
     CHECK(config.host.default_mode == Mode::hybrid);
     CHECK(config.host.plugin_dirs == std::vector<fs::path>{dir.path() / "plugins", dir.path() / "more-plugins"});
-    CHECK(config.host.log_format == "json");
-    CHECK(config.host.log_level == "debug");
+    CHECK(config.host.log_format == LogFormat::json);
+    CHECK(config.host.log_level == switchboard::LogLevel::debug);
 
     CHECK(config.health.probe_interval == 15s);
     CHECK(config.health.probe_timeout == 2500ms);
@@ -128,8 +128,8 @@ TEST_CASE("keys left out take the documented defaults", "[config]") {
     CHECK(config.environment == "development");
     CHECK(config.host.default_mode == Mode::mock);
     CHECK(config.host.plugin_dirs.empty());
-    CHECK(config.host.log_format == "text");
-    CHECK(config.host.log_level == "info");
+    CHECK(config.host.log_format == LogFormat::text);
+    CHECK(config.host.log_level == switchboard::LogLevel::info);
     CHECK(config.health.probe_interval == 30s);
     CHECK(config.health.probe_timeout == 5s);
     CHECK(config.health.failure_threshold == 3);
@@ -485,8 +485,8 @@ TEST_CASE("the complete example in docs/config-reference.md loads without proble
     CHECK(result.problems.empty());
     REQUIRE(result.config);
     CHECK(result.config->services.size() == 2);
-    CHECK(check_against_plugins(*result.config, {{"mock-embeddings", {"embeddings"}, ""},
-                                                 {"mock-parse", {"parse"}, ""},
-                                                 {"openai-embeddings", {"embeddings"}, "sk-"}})
+    CHECK(check_against_plugins(*result.config, {{"mock-embeddings", "1.0.0", {"embeddings"}, ""},
+                                                 {"mock-parse", "1.0.0", {"parse"}, ""},
+                                                 {"openai-embeddings", "1.0.0", {"embeddings"}, "sk-"}})
               .empty());
 }

@@ -19,10 +19,10 @@ std::string at(const fs::path& file, int line, int column) {
     return file.string() + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
-const std::vector<PluginFacts> scanned{
-    {"mock-embeddings", {"embeddings"}, ""},
-    {"mock-parse", {"parse"}, ""},
-    {"openai-embeddings", {"embeddings"}, "sk-"},
+const std::vector<switchboard::PluginInfo> scanned{
+    {"mock-embeddings", "1.0.0", {"embeddings"}, ""},
+    {"mock-parse", "1.0.0", {"parse"}, ""},
+    {"openai-embeddings", "1.0.0", {"embeddings"}, "sk-"},
 };
 
 Config load_ok(const fs::path& file, const Environment& env = {}) {

@@ -1,6 +1,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <catch2/catch.hpp>
 
@@ -46,6 +47,9 @@ struct HealthRig {
         clock.advance(10min);
     }
 
+    // True when try_admit() lets a call to `backend` through (and so takes a half-open trial).
+    bool admits(std::string_view backend) { return !monitor.try_admit(backend).has_value(); }
+
     // One probe round; true once `done` ran.
     std::shared_ptr<bool> probe() {
         auto done = std::make_shared<bool>(false);
@@ -66,8 +70,8 @@ TEST_CASE("a backend starts unknown and closed, and an unknown name is always ad
     CHECK_FALSE(fresh.last_error.has_value());
     CHECK_FALSE(fresh.last_check.has_value());
     CHECK(fresh.consecutive_failures == 0);
-    CHECK(rig.monitor.admit("alpha"));
-    CHECK(rig.monitor.admit("never-added"));
+    CHECK(rig.admits("alpha"));
+    CHECK(rig.admits("never-added"));
     CHECK(rig.monitor.snapshot("never-added").state == State::unknown);
     CHECK(rig.monitor.snapshot_all().size() == 2);
 }
@@ -87,7 +91,7 @@ TEST_CASE("failure_threshold consecutive availability failures open the circuit 
     CHECK(two.last_check == t0 + 1s);
     REQUIRE(two.last_error.has_value());
     CHECK(two.last_error->message == "connection refused");
-    CHECK(rig.monitor.admit("alpha"));
+    CHECK(rig.admits("alpha"));
     CHECK(rig.log.count(LogLevel::warn,
                       "backend 'alpha' is unhealthy: unavailable: connection refused") == 1);
 
@@ -102,7 +106,7 @@ TEST_CASE("failure_threshold consecutive availability failures open the circuit 
         rig.log.contains("circuit of backend 'alpha' opened for 30000 ms after 3 consecutive failures (last: "
                          "timeout: no answer)"));
 
-    CHECK_FALSE(rig.monitor.admit("alpha"));
+    CHECK_FALSE(rig.admits("alpha"));
     auto why = rig.monitor.try_admit("alpha");
     REQUIRE(why.has_value());
     CHECK(why->kind == ErrorKind::unavailable);
@@ -110,7 +114,7 @@ TEST_CASE("failure_threshold consecutive availability failures open the circuit 
           "circuit open until 2025-12-18T00:00:32.000Z (30000 ms from now) after 3 consecutive "
           "failures (last: timeout)");
     CHECK(why->retry_after == 30000ms);
-    CHECK(rig.monitor.admit("beta"));  // circuits are per backend
+    CHECK(rig.admits("beta"));  // circuits are per backend
 }
 
 TEST_CASE("a success resets the count, so only consecutive failures open the circuit", "[health]") {
@@ -146,12 +150,12 @@ TEST_CASE("after the cooldown exactly one half-open trial is admitted; its outco
     const auto opened_at = rig.clock.now();
 
     rig.clock.advance(30s - 1ms);
-    CHECK_FALSE(rig.monitor.admit("alpha"));
+    CHECK_FALSE(rig.admits("alpha"));
     CHECK(rig.monitor.snapshot("alpha").circuit == Circuit::open);
     rig.clock.advance(1ms);
     CHECK(rig.monitor.snapshot("alpha").circuit == Circuit::half_open);
-    CHECK(rig.monitor.admit("alpha"));
-    CHECK_FALSE(rig.monitor.admit("alpha"));
+    CHECK(rig.admits("alpha"));
+    CHECK_FALSE(rig.admits("alpha"));
     CHECK(rig.monitor.try_admit("alpha")->message ==
           "circuit half-open: a trial call is deciding whether the backend is back");
 
@@ -161,8 +165,8 @@ TEST_CASE("after the cooldown exactly one half-open trial is admitted; its outco
         CHECK(closed.circuit == Circuit::closed);
         CHECK(closed.state == State::healthy);
         CHECK(closed.consecutive_failures == 0);
-        CHECK(rig.monitor.admit("alpha"));
-        CHECK(rig.monitor.admit("alpha"));
+        CHECK(rig.admits("alpha"));
+        CHECK(rig.admits("alpha"));
     }
     SECTION("failure re-opens for another cooldown from now") {
         rig.clock.advance(500ms);
@@ -170,15 +174,15 @@ TEST_CASE("after the cooldown exactly one half-open trial is admitted; its outco
         auto reopened = rig.monitor.snapshot("alpha");
         CHECK(reopened.circuit == Circuit::open);
         CHECK(reopened.open_until == opened_at + 30s + 500ms + 30s);
-        CHECK_FALSE(rig.monitor.admit("alpha"));
+        CHECK_FALSE(rig.admits("alpha"));
         rig.clock.advance(30s);
-        CHECK(rig.monitor.admit("alpha"));
+        CHECK(rig.admits("alpha"));
     }
     SECTION("an outcome that is not an availability failure frees the trial slot without deciding") {
         rig.monitor.record_failure("alpha", Error::make(ErrorKind::bad_request, "400"));
         CHECK(rig.monitor.snapshot("alpha").circuit == Circuit::half_open);
-        CHECK(rig.monitor.admit("alpha"));
-        CHECK_FALSE(rig.monitor.admit("alpha"));
+        CHECK(rig.admits("alpha"));
+        CHECK_FALSE(rig.admits("alpha"));
     }
 }
 
@@ -290,10 +294,10 @@ TEST_CASE(
     rig.alpha->set_default_health(Step::answer().after(100ms));
     rig.probe();
     CHECK(rig.alpha->probes() == 4);
-    CHECK_FALSE(rig.monitor.admit("alpha"));  // the probe holds the trial
+    CHECK_FALSE(rig.admits("alpha"));  // the probe holds the trial
     rig.clock.advance(100ms);
     CHECK(rig.monitor.snapshot("alpha").circuit == Circuit::closed);
-    CHECK(rig.monitor.admit("alpha"));
+    CHECK(rig.admits("alpha"));
 }
 
 TEST_CASE("a backend still being probed is not probed again", "[health]") {
@@ -373,7 +377,7 @@ TEST_CASE("the lines logged about a recorded outcome carry the request id of the
     rig.monitor.record_failure("alpha", refused, "req_2");
     rig.monitor.record_failure("alpha", refused, "req_3");
     rig.clock.advance(30s);
-    REQUIRE(rig.monitor.admit("alpha"));  // the half-open trial
+    REQUIRE(rig.admits("alpha"));  // the half-open trial
     rig.monitor.record_failure("alpha", refused, "req_4");
     rig.monitor.record_failure("beta", Error::make(ErrorKind::auth, "403 key lacks permission", 403),
                                "req_5");

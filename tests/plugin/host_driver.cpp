@@ -45,14 +45,14 @@ int run(const std::string& folder, const std::string& name, Settings settings) {
     auto records = loader.discover();
     const plugin::PluginRecord* chosen = nullptr;
     for (const auto& record : records) {
-        if (record.loaded() && record.name == name) chosen = &record;
+        if (record.loaded() && record.info.name == name) chosen = &record;
     }
     if (chosen == nullptr) {
         print_log(logger);
         std::cout << "no loaded plugin named '" << name << "' in " << folder << "\n";
         return 1;
     }
-    std::cout << "loaded: " << chosen->name << " " << chosen->version << " (ABI " << chosen->abi_major << "."
+    std::cout << "loaded: " << chosen->info.name << " " << chosen->info.version << " (ABI " << chosen->abi_major << "."
               << chosen->abi_minor << ", SDK " << chosen->sdk_version << ")\n";
 
     auto instance = loader.create(*chosen);

@@ -1,4 +1,5 @@
 #include <dlfcn.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -96,7 +97,7 @@ TEST_CASE("each broken plugin is rejected with its exact reason while the good o
          "plugin boundary)"},
         {"ctor_throws.so", "constructor threw: cannot reach the model server at startup"},
         {"create_null.so", "create() returned no instance and gave no reason"},
-        {"info_throws.so", "info() threw: info is broken"},
+        {"info_throws.so", "info() threw an unhandled exception: info is broken"},
         {"unresolved.so", "dlopen failed: " + dir +
                               "/unresolved.so: undefined symbol: switchboard_test_symbol_nobody_defines "
                               "(rebuild the plugin against SDK 0.1.0 and check `ldd " + dir +
@@ -114,7 +115,7 @@ TEST_CASE("each broken plugin is rejected with its exact reason while the good o
     for (const auto& record : records) {
         CAPTURE(record.file);
         CHECK(record.rejection == expected.at(record.file.filename().string()));
-        CHECK((record.library != nullptr) == record.loaded());
+        CHECK(record.rejection.empty() == record.loaded());
     }
     CHECK(std::is_sorted(records.begin(), records.end(),
                          [](const auto& a, const auto& b) { return a.file < b.file; }));
@@ -145,10 +146,10 @@ TEST_CASE("a loaded plugin reports its info, ABI and build, and is logged", "[pl
     auto record = loader.load_file(file);
 
     REQUIRE(record.loaded());
-    CHECK(record.name == "echo");
-    CHECK(record.version == "1.0.0");
-    CHECK(record.capabilities == std::vector<std::string>{"embeddings"});
-    CHECK(record.api_key_prefix.empty());
+    CHECK(record.info.name == "echo");
+    CHECK(record.info.version == "1.0.0");
+    CHECK(record.info.capabilities == std::vector<std::string>{"embeddings"});
+    CHECK(record.info.api_key_prefix.empty());
     CHECK(record.abi_major == 1);
     CHECK(record.abi_minor == 0);
     CHECK(record.sdk_version == "0.1.0");
@@ -169,7 +170,7 @@ TEST_CASE("a plugin rejected for its descriptor still reports the versions it de
     CHECK(record.abi_major == 1);
     CHECK(record.abi_minor == 7);
     CHECK(record.sdk_version == "0.1.0");
-    CHECK(record.name.empty());
+    CHECK(record.info.name.empty());
     CHECK(record.library == nullptr);
 }
 
@@ -182,7 +183,7 @@ TEST_CASE("a plugin built by another compiler and Boost loads and the difference
     auto record = loader.load_file(file);
 
     CHECK(record.loaded());
-    CHECK(record.name == "other-compiler");
+    CHECK(record.info.name == "other-compiler");
     CHECK(logger.contains("plugin " + file.string() +
                           " was built with compiler=clang-99, boost=100000; this host with "
                           "compiler=" SWITCHBOARD_COMPILER ", boost=" SWITCHBOARD_STRINGIFY(BOOST_VERSION)
@@ -427,4 +428,19 @@ TEST_CASE("create on a rejected record is an error naming the rejection", "[plug
     CHECK(created.error().kind == ErrorKind::unavailable);
     CHECK(created.error().message ==
           "plugin " + file.string() + " is not loaded: create() returned no instance and gave no reason");
+}
+
+TEST_CASE("a plugin path that is not a regular file is rejected with what to do", "[plugin]") {
+    PluginFolder folder;
+    const fs::path file = folder.path() / "pipe.so";
+    REQUIRE(::mkfifo(file.c_str(), 0644) == 0);
+    PluginFolder::chmod(file, 0644);
+    CaptureLogger logger;
+    PluginLoader loader(LoaderOptions{{folder.path()}, {}}, logger);
+
+    auto record = loader.load_file(file);
+
+    CHECK_FALSE(record.loaded());
+    CHECK(record.rejection == "not a regular file, so it cannot be a plugin library: move it out of the plugin "
+                              "folder or replace it with the built plugin");
 }

@@ -70,7 +70,7 @@ struct RouterRig {
         for (const char* name : {"real-a", "real-b", "mock"}) {
             auto fake = std::make_shared<ScriptedBackend>(name, clock);
             fakes[name] = fake;
-            backends[name] = router::Backend{name, "scripted", fake, &backend_log};
+            backends[name] = router::Backend{name, fake, &backend_log};
         }
     }
 

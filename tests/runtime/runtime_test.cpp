@@ -73,7 +73,7 @@ TEST_CASE("a call the router gave up on can finish after the host dropped every 
         service.fallback_timeout = 1s;
         config.services["embed"] = service;
         health::HealthMonitor health(config.health, clock, log);
-        router::Router router(config, {{"slow", router::Backend{"slow", "slow", instance, &log}}}, health,
+        router::Router router(config, {{"slow", router::Backend{"slow", instance, &log}}}, health,
                               clock, log);
         EmbeddingsRequest request;
         request.inputs = {"x"};

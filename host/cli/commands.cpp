@@ -16,6 +16,7 @@
 #include "log/host_logger.hpp"
 #include "runtime/asio_clock.hpp"
 #include "runtime/runtime.hpp"
+#include "wire/mime.hpp"
 #include "wire/openai_json.hpp"
 
 namespace switchboard::cli {
@@ -44,18 +45,29 @@ struct Session {
         }
     }
 
+    // Runs the event loop until `start` calls the completion it was given.
+    void run_until(const std::function<void(std::function<void()>)>& start) {
+        bool finished = false;
+        start([&] {
+            finished = true;
+            io.stop();
+        });
+        if (!finished) {
+            io.restart();
+            io.run();
+        }
+    }
+
     // Runs `task` on the event loop until it finishes.
     template <class T>
     T run(Task<T> task) {
         std::optional<T> out;
-        std::move(task).start([&](T value) {
-            out.emplace(std::move(value));
-            io.stop();
+        run_until([&](std::function<void()> done) {
+            std::move(task).start([&out, done = std::move(done)](T value) {
+                out.emplace(std::move(value));
+                done();
+            });
         });
-        if (!out) {
-            io.restart();
-            io.run();
-        }
         return std::move(*out);
     }
 };
@@ -80,17 +92,6 @@ bool ready(const Session& session, std::ostream& err) {
     return false;
 }
 
-std::optional<config::Mode> parse_mode(const std::string& text, std::ostream& err, bool& bad) {
-    bad = false;
-    if (text.empty()) return std::nullopt;
-    auto mode = config::mode_from_string(text);
-    if (!mode) {
-        err << "error: --mode '" << text << "' is not a mode; use mock, real or hybrid\n";
-        bad = true;
-    }
-    return mode;
-}
-
 // The service to call: the one named, else the first configured with `capability`.
 std::optional<std::string> pick_service(const config::Config& config, std::string_view capability,
                                         const std::string& requested, std::ostream& err) {
@@ -106,8 +107,7 @@ std::optional<std::string> pick_service(const config::Config& config, std::strin
 template <class T>
 void print_route(std::ostream& err, const router::Routed<T>& routed) {
     for (const auto& step : routed.fallbacks) {
-        err << "fell back from '" << step.backend << "': " << to_string(step.error.kind) << ": "
-            << step.error.message << '\n';
+        err << "fell back from '" << step.backend << "': " << describe(step.error) << '\n';
     }
     if (routed.result.ok()) {
         err << "served by '" << routed.backend << "' (mode " << config::to_string(routed.mode)
@@ -118,7 +118,7 @@ void print_route(std::ostream& err, const router::Routed<T>& routed) {
 template <class T>
 int report_failure(std::ostream& err, const router::Routed<T>& routed) {
     const Error& error = routed.result.error();
-    err << "error: " << to_string(error.kind) << ": " << error.message;
+    err << "error: " << describe(error);
     if (error.message.find(routed.request_id) == std::string::npos) err << " (request " << routed.request_id << ")";
     err << '\n';
     return exit_code_for(error.kind);
@@ -135,24 +135,6 @@ boost::json::object parse_json(const ParseResponse& response) {
         {"pages", std::move(pages)},
         {"job_id", response.job_id},
         {"usage", boost::json::object{{"pages", response.usage.pages}, {"credits", response.usage.credits}}}};
-}
-
-std::string guess_mime_type(const std::filesystem::path& file) {
-    std::string ext = file.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-    static const std::pair<std::string_view, std::string_view> known[] = {
-        {".pdf", "application/pdf"},  {".txt", "text/plain"},       {".md", "text/markdown"},
-        {".markdown", "text/markdown"}, {".html", "text/html"},     {".htm", "text/html"},
-        {".json", "application/json"}, {".csv", "text/csv"},
-        {".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
-        {".pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
-        {".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
-        {".png", "image/png"},        {".jpg", "image/jpeg"},       {".jpeg", "image/jpeg"},
-    };
-    for (auto [e, mime] : known) {
-        if (e == ext) return std::string(mime);
-    }
-    return "application/octet-stream";
 }
 
 std::string join(const std::vector<std::string>& items, std::string_view separator) {
@@ -247,9 +229,6 @@ int check_config_command(const HostOptions& options, std::ostream& out, std::ost
 int embed_command(const EmbedOptions& options, std::ostream& out, std::ostream& err) {
     Session session(options.host);
     if (!ready(session, err)) return exit_usage;
-    bool bad = false;
-    auto mode = parse_mode(options.mode, err, bad);
-    if (bad) return exit_usage;
     auto service = pick_service(*session.runtime->config(), capability::embeddings, options.service, err);
     if (!service) return exit_usage;
 
@@ -257,7 +236,7 @@ int embed_command(const EmbedOptions& options, std::ostream& out, std::ostream& 
     request.inputs = options.texts;
     request.model = options.model;
     request.dimensions = options.dimensions;
-    auto routed = session.run(session.runtime->router().embed(*service, std::move(request), {mode, ""}));
+    auto routed = session.run(session.runtime->router().embed(*service, std::move(request), {options.mode, ""}));
     print_route(err, routed);
     if (!routed.result.ok()) return report_failure(err, routed);
     out << wire::to_openai_json(routed.result.value()) << '\n';
@@ -275,20 +254,17 @@ int parse_command(const ParseOptions& options, std::ostream& out, std::ostream& 
 
     Session session(options.host);
     if (!ready(session, err)) return exit_usage;
-    bool bad = false;
-    auto mode = parse_mode(options.mode, err, bad);
-    if (bad) return exit_usage;
     auto service = pick_service(*session.runtime->config(), capability::parse, options.service, err);
     if (!service) return exit_usage;
 
     ParseRequest request;
     request.file_name = options.file.filename().string();
-    request.mime_type = options.mime_type.empty() ? guess_mime_type(options.file) : options.mime_type;
+    request.mime_type = options.mime_type.empty() ? wire::mime_type_for(options.file) : options.mime_type;
     request.data = std::move(bytes).str();
     request.options.mode = options.parse_mode;
     request.options.language = options.language;
     request.options.target_pages = options.target_pages;
-    auto routed = session.run(session.runtime->router().parse(*service, std::move(request), {mode, ""}));
+    auto routed = session.run(session.runtime->router().parse(*service, std::move(request), {options.mode, ""}));
     print_route(err, routed);
     if (!routed.result.ok()) return report_failure(err, routed);
     if (options.json) {
@@ -304,15 +280,7 @@ int status_command(const HostOptions& options, std::ostream& out, std::ostream& 
     Session session(options);
     if (!ready(session, err)) return exit_usage;
     auto& health = session.runtime->health();
-    bool done = false;
-    health.probe_all([&] {
-        done = true;
-        session.io.stop();
-    });
-    if (!done) {
-        session.io.restart();
-        session.io.run();
-    }
+    session.run_until([&](std::function<void()> done) { health.probe_all(std::move(done)); });
 
     const auto& config = *session.runtime->config();
     std::vector<std::vector<std::string>> rows{
@@ -324,9 +292,7 @@ int status_command(const HostOptions& options, std::ostream& out, std::ostream& 
         rows.push_back({name, backend == config.backends.end() ? "-" : backend->second.plugin,
                         std::string(health::to_string(h.state)), std::string(health::to_string(h.circuit)),
                         format_age(session.clock, h.last_check), std::to_string(h.consecutive_failures),
-                        h.last_error ? std::string(switchboard::to_string(h.last_error->kind)) + ": " +
-                                           h.last_error->message
-                                     : "-"});
+                        h.last_error ? describe(*h.last_error) : "-"});
     }
     print_table(out, rows);
     return all_healthy ? exit_ok : exit_unhealthy;

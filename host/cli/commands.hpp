@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "config/config.hpp"
+
 namespace switchboard::cli {
 
 // What every command that runs the host needs.
@@ -17,7 +19,7 @@ struct HostOptions {
 struct EmbedOptions {
     HostOptions host;
     std::string service;     // empty: the first service with capability "embeddings"
-    std::string mode;        // empty: the service's configured mode
+    std::optional<config::Mode> mode;  // unset: the service's configured mode
     std::string model;
     std::optional<int> dimensions;
     std::vector<std::string> texts;
@@ -26,7 +28,7 @@ struct EmbedOptions {
 struct ParseOptions {
     HostOptions host;
     std::string service;     // empty: the first service with capability "parse"
-    std::string mode;
+    std::optional<config::Mode> mode;
     std::filesystem::path file;
     std::string mime_type;   // empty: guessed from the file name
     std::string parse_mode;

@@ -1,10 +1,12 @@
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "switchboard/abi.hpp"
+#include "switchboard/host_services.hpp"
 
 using namespace switchboard::cli;
 
@@ -17,13 +19,23 @@ void add_host_options(CLI::App& command, HostOptions& host, bool config_position
         command.add_option("-c,--config", host.config, "Config file (TOML)")->required()->check(CLI::ExistingFile);
     }
     command.add_option("--log-level", host.log_level, "Override host.log_level")
-        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical"}));
+        ->check([](const std::string& level) {
+            return switchboard::log_level_from_string(level)
+                       ? std::string()
+                       : "use trace, debug, info, warn, error or critical";
+        });
 }
 
-void add_route_options(CLI::App& command, std::string& service, std::string& mode) {
+void add_route_options(CLI::App& command, std::string& service, std::optional<switchboard::config::Mode>& mode) {
     command.add_option("-s,--service", service, "Service to call (default: the first with this capability)");
     command.add_option("-m,--mode", mode, "Route this call in mode mock, real or hybrid")
-        ->check(CLI::IsMember({"mock", "real", "hybrid"}));
+        ->transform(
+            [](std::string text) {
+                auto parsed = switchboard::config::mode_from_string(text);
+                if (!parsed) throw CLI::ValidationError("use mock, real or hybrid");
+                return std::to_string(static_cast<int>(*parsed));  // CLI11 reads enums as numbers
+            },
+            "MODE", "mode");
 }
 
 }  // namespace

@@ -317,8 +317,8 @@ int demo_command(const HostOptions& options, std::ostream& out, std::ostream& er
         if (routed.result.ok()) {
             const auto& v = routed.result.value().vectors;
             out << std::fixed << std::setprecision(3) << "  dimensions " << v[0].size()
-                << ", cosine(cat, cat) = " << cosine(v[0], v[1])
-                << ", cosine(cat, revenue) = " << cosine(v[0], v[2]) << ", tokens "
+                << ", cosine(similar texts) = " << cosine(v[0], v[1])
+                << ", cosine(unrelated texts) = " << cosine(v[0], v[2]) << ", tokens "
                 << routed.result.value().usage.total_tokens << '\n';
         } else {
             code = report_failure(err, routed);

@@ -1,5 +1,7 @@
 #include "runtime/asio_clock.hpp"
 
+#include <boost/asio/post.hpp>
+
 namespace switchboard::runtime {
 
 AsioClock::~AsioClock() {
@@ -8,6 +10,11 @@ AsioClock::~AsioClock() {
 }
 
 Clock::TimerId AsioClock::call_after(duration delay, std::function<void()> fn) {
+    if (delay <= duration::zero()) {
+        // "As soon as the loop gets to it": a posted handler, no timer (0: not cancellable).
+        boost::asio::post(io_, std::move(fn));
+        return 0;
+    }
     auto timer = std::make_shared<boost::asio::steady_timer>(io_, delay);
     TimerId id;
     {

@@ -55,6 +55,7 @@ public:
     virtual time_point now() const = 0;                              // monotonic
     virtual std::chrono::system_clock::time_point wall_now() const = 0;  // calendar time
     // Runs `fn` once, on a host thread, no earlier than `delay` from now. Never runs it inline.
+    // A zero delay may return 0, which names no timer: such a call cannot be cancelled.
     virtual TimerId call_after(duration delay, std::function<void()> fn) = 0;
     // Stops a timer that has not fired; returns false if it already ran or was unknown.
     virtual bool cancel(TimerId id) = 0;

@@ -224,16 +224,14 @@ Task<Routed<typename Operation::Response>> Router::contain(std::string service,
     if (options.request_id.empty()) options.request_id = new_request_id();
     const std::string request_id = options.request_id;
     const std::optional<Mode> mode_override = options.mode;
-    std::string failure;
+    std::optional<Error> failure;
     try {
         auto routed = route<Operation>(service, std::move(request), std::move(options));
         co_return co_await std::move(routed);
-    } catch (const std::exception& e) {
-        failure = e.what();
     } catch (...) {
-        failure = "exception of unknown type";
+        failure = plugin::escaped_exception("the router");
     }
-    Error error = Error::make(ErrorKind::internal, "the router failed: " + failure);
+    Error error = std::move(*failure);
     log_line(logger_, LogLevel::error, request_id, "{}", error.message);
     co_return Routed<typename Operation::Response>{std::move(error), {}, {}, request_id,
                                                    mode_override.value_or(this->mode(service))};

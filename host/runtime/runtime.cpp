@@ -1,5 +1,7 @@
 #include "runtime/runtime.hpp"
 
+#include "plugin/guard.hpp"
+
 #include <algorithm>
 
 namespace switchboard::runtime {
@@ -67,16 +69,16 @@ void Runtime::register_secrets(const config::Environment& env) {
 Runtime::~Runtime() {
     if (health_) health_->stop();
     router_.reset();
-    for (auto& backend : backends_) {
-        try {
-            backend.service->shutdown();
-        } catch (const std::exception& e) {
-            logger_.log_as("backend " + backend.name, LogLevel::error, "",
-                           std::string("shutdown threw: ") + e.what());
-        } catch (...) {
-            logger_.log_as("backend " + backend.name, LogLevel::error, "",
-                           "shutdown threw an exception of unknown type");
-        }
+    for (auto& backend : backends_) shut_down(backend);
+}
+
+// Plugins must not throw from shutdown(); if one does, say so and go on with the others.
+void Runtime::shut_down(RunningBackend& backend) {
+    try {
+        backend.service->shutdown();
+    } catch (...) {
+        backend.logger->log(LogLevel::error, "",
+                            describe(plugin::escaped_exception("shutdown()")) + "; fix the plugin: shutdown() must not throw");
     }
 }
 
@@ -127,27 +129,14 @@ void Runtime::start_backends() {
 
         HostServices services{backend.logger.get(), &clock_, backend.metrics.get(), nullptr};
         BackendConfig backend_config{name, settings.settings, settings.api_key};
-        Status started = Error::make(ErrorKind::internal, "start() was not called");
+        Status started;
         try {
             started = backend.service->start(services, backend_config);
-        } catch (const std::exception& e) {
-            started = Error::make(ErrorKind::internal, std::string("start() threw: ") + e.what());
         } catch (...) {
-            started = Error::make(ErrorKind::internal, "start() threw an exception of unknown type");
+            started = plugin::escaped_exception("start()");
         }
         if (!started) {
-            // start() may have armed timers before it failed: let the plugin stop them.
-            try {
-                backend.service->shutdown();
-            } catch (const std::exception& e) {
-                backend.logger->log(LogLevel::warn, "",
-                                    std::string("shutdown() after a failed start threw: ") + e.what() +
-                                        "; the plugin must not throw from shutdown(), fix it in the plugin");
-            } catch (...) {
-                backend.logger->log(LogLevel::warn, "",
-                                    "shutdown() after a failed start threw an exception of unknown type; the "
-                                    "plugin must not throw from shutdown(), fix it in the plugin");
-            }
+            shut_down(backend);  // start() may have armed timers before it failed
             problems_.push_back(error_at(settings.where, "backends." + name + ".settings",
                                          "backend '" + name + "' (plugin '" + settings.plugin +
                                              "') did not start: " + started.error().message));

@@ -53,6 +53,7 @@ private:
     void register_secrets(const config::Environment& env);
     void scan_plugins();
     void start_backends();
+    void shut_down(RunningBackend& backend);
     bool has_errors() const;
 
     Clock& clock_;

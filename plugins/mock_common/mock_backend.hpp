@@ -27,7 +27,7 @@ public:
         const Settings& settings = config.settings;
         std::vector<std::string_view> known = own_keys_;
         known.insert(known.end(), FaultSettings::keys.begin(), FaultSettings::keys.end());
-        if (auto checked = only_keys(settings, known); !checked) return checked;
+        if (auto checked = settings.only_keys(known); !checked) return checked;
         if (!host.clock) {
             return Error::make(ErrorKind::internal,
                                plugin_ + " backend '" + config.backend +

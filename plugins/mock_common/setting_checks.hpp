@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <cstdint>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -23,23 +22,6 @@ inline std::string format_number(double value) {
 inline Error bad_setting(const Settings& settings, std::string_view key, std::string_view problem) {
     return Error::make(ErrorKind::bad_request,
                        "setting '" + std::string(key) + "'" + settings.where(key) + " " + std::string(problem));
-}
-
-// Settings::only_keys for a key list built at run time, with the same message: an error listing
-// every key not in `known`, so typos do not pass silently.
-inline Status only_keys(const Settings& settings, std::span<const std::string_view> known) {
-    std::string unknown;
-    for (const auto& [key, value] : settings.values()) {
-        bool found = false;
-        for (auto k : known) found = found || k == key;
-        if (!found) unknown += (unknown.empty() ? "'" : ", '") + key + "'";
-    }
-    if (unknown.empty()) return {};
-    std::string allowed;
-    for (auto k : known) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
-    std::string in_origin = settings.origin().empty() ? "" : " in " + settings.origin();
-    return Error::make(ErrorKind::bad_request,
-                       "unknown setting " + unknown + in_origin + " (known: " + allowed + ")");
 }
 
 inline Result<std::int64_t> int_setting(const Settings& settings, std::string_view key,

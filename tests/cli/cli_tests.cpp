@@ -248,13 +248,22 @@ TEST_CASE("demo lists plugins and makes one embed and one parse call", "[cli]") 
     CHECK(r.out.find("# Welcome to Switchboard") != std::string::npos);
 }
 
-TEST_CASE("an API key in config never appears in output, even at trace level", "[cli]") {
+TEST_CASE("an API key in config never appears in output, even where a problem quotes it", "[cli]") {
     switchboard::testing::TempDir s;
     const std::string key = "sk-proj-DoNotPrintThisKey0123456789";
-    auto config = s.write("keyed.toml", std::string(kHybridConfig) + "\n");
-    auto r = run(s, {"embed", "--config", config.string(), "--log-level", "trace", "hello"},
-                 "FLAKY_KEY=" + key + " SWITCHBOARD__BACKENDS__FLAKY__API_KEY=" + key);
-    CHECK(r.exit_code == 0);
+    // The key lands where a typo would be quoted back: the problem must show it redacted.
+    auto config = s.write("keyed.toml", R"([backends.mock-embed]
+plugin = "mock-embeddings"
+api_key = "${FLAKY_KEY}"
+[services.embeddings]
+capability = "embeddings"
+mock = "${FLAKY_KEY}"
+)");
+    auto r = run(s, {"check-config", config.string(), "--log-level", "trace"}, "FLAKY_KEY=" + key);
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("services.embeddings.mock") != std::string::npos);
+    CHECK(r.err.find("[REDACTED]") != std::string::npos);
     CHECK(r.out.find(key) == std::string::npos);
     CHECK(r.err.find(key) == std::string::npos);
 }

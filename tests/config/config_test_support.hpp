@@ -16,6 +16,11 @@ namespace switchboard::config::testing {
 
 using switchboard::testing::TempDir;
 
+// "file:line:column", as problems cite positions.
+inline std::string at(const std::filesystem::path& file, int line, int column) {
+    return file.string() + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
 inline std::vector<std::string> describe(const std::vector<Problem>& problems) {
     std::vector<std::string> lines;
     for (const auto& problem : problems) lines.push_back(problem.to_string());

@@ -14,12 +14,9 @@ using namespace switchboard::config;
 using switchboard::config::testing::describe;
 using switchboard::config::testing::listing;
 using switchboard::config::testing::TempDir;
+using switchboard::config::testing::at;
 
 namespace {
-
-std::string at(const fs::path& file, int line, int column) {
-    return file.string() + ":" + std::to_string(line) + ":" + std::to_string(column);
-}
 
 const char* const keyed_backend = R"([backends.openai]
 plugin = "openai-embeddings"

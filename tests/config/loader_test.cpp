@@ -16,12 +16,9 @@ using namespace switchboard::config;
 using switchboard::config::testing::describe;
 using switchboard::config::testing::listing;
 using switchboard::config::testing::TempDir;
+using switchboard::config::testing::at;
 
 namespace {
-
-std::string at(const fs::path& file, int line, int column) {
-    return file.string() + ":" + std::to_string(line) + ":" + std::to_string(column);
-}
 
 // Loads `toml` written to switchboard.toml in `dir`, with no environment at all.
 LoadResult load_text(const TempDir& dir, std::string_view toml, const Environment& env = {}) {

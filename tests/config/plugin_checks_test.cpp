@@ -12,12 +12,9 @@ using namespace switchboard::config;
 using switchboard::config::testing::describe;
 using switchboard::config::testing::listing;
 using switchboard::config::testing::TempDir;
+using switchboard::config::testing::at;
 
 namespace {
-
-std::string at(const fs::path& file, int line, int column) {
-    return file.string() + ":" + std::to_string(line) + ":" + std::to_string(column);
-}
 
 const std::vector<switchboard::PluginInfo> scanned{
     {"mock-embeddings", "1.0.0", {"embeddings"}, ""},

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -60,7 +61,7 @@ public:
     }
 
     // An error listing every key not in `known`, so typos do not pass silently.
-    Status only_keys(std::initializer_list<std::string_view> known) const {
+    Status only_keys(std::span<const std::string_view> known) const {
         std::string unknown;
         for (const auto& [key, value] : values_) {
             bool found = false;
@@ -72,6 +73,9 @@ public:
         for (auto k : known) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
         return Error::make(ErrorKind::bad_request,
                            "unknown setting " + unknown + in_origin() + " (known: " + allowed + ")");
+    }
+    Status only_keys(std::initializer_list<std::string_view> known) const {
+        return only_keys(std::span<const std::string_view>(known.begin(), known.size()));
     }
 
 private:

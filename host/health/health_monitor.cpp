@@ -1,5 +1,7 @@
 #include "health/health_monitor.hpp"
 
+#include "log/utc_time.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -58,19 +60,6 @@ struct Round {
     std::atomic<std::size_t> remaining;
     std::function<void()> done;
 };
-
-// "2025-12-18T00:00:30.000Z"
-std::string format_utc(std::chrono::system_clock::time_point time) {
-    using namespace std::chrono;
-    auto ms = floor<milliseconds>(time);
-    auto day = floor<days>(ms);
-    year_month_day date{day};
-    hh_mm_ss clock_time{ms - day};
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
-                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                       clock_time.hours().count(), clock_time.minutes().count(), clock_time.seconds().count(),
-                       clock_time.subseconds().count());
-}
 
 Task<Status> bounded_probe(Clock& clock, std::chrono::milliseconds limit,
                            std::shared_ptr<Cancellation> cancellation, Task<Status> probe,
@@ -155,7 +144,7 @@ struct HealthMonitor::Core : std::enable_shared_from_this<Core> {
         Error refusal = Error::make(
             ErrorKind::unavailable,
             fmt::format("circuit open until {} ({} ms from now) after {} consecutive failures (last: {})",
-                        format_utc(wall_until), remaining_ms.count(), health.consecutive_failures,
+                        log::format_utc(wall_until), remaining_ms.count(), health.consecutive_failures,
                         health.last_error ? to_string(health.last_error->kind) : "unknown"));
         refusal.retry_after = remaining_ms;
         return refusal;

@@ -1,8 +1,8 @@
 #include "log/host_logger.hpp"
 
+#include "log/utc_time.hpp"
+
 #include <chrono>
-#include <cstdio>
-#include <ctime>
 
 #include <boost/json.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -26,19 +26,6 @@ spdlog::level::level_enum to_spdlog(LogLevel level) {
 const char* pattern_for(Format format) {
     // JSON lines are built whole (timestamp included) so the message is properly escaped.
     return format == Format::json ? "%v" : "%Y-%m-%d %H:%M:%S.%e [%^%l%$] %v";
-}
-
-std::string iso_now() {
-    auto now = std::chrono::system_clock::now();
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-    std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
-    char out[40];
-    std::snprintf(out, sizeof out, "%s.%03lldZ", buffer, static_cast<long long>(ms % 1000));
-    return out;
 }
 
 }  // namespace
@@ -70,7 +57,7 @@ void HostLogger::log_as(std::string_view component, LogLevel level, std::string_
     std::string clean = redact(message);
     if (format_ == Format::json) {
         boost::json::object line;
-        line["ts"] = iso_now();
+        line["ts"] = format_utc(std::chrono::system_clock::now());
         line["level"] = to_string(level);
         line["component"] = component;
         if (!request_id.empty()) line["request_id"] = request_id;

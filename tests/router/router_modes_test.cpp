@@ -145,6 +145,11 @@ TEST_CASE("every mode handles every failure kind: the served backend, the reason
                     // REAL never falls to the mock.
                     if (mode == Mode::real) CHECK(rig.fake("mock").calls() == 0);
                 }
+                // MOCK never calls a real backend, whatever happens.
+                if (mode == Mode::mock) {
+                    CHECK(rig.fake("real-a").calls() == 0);
+                    CHECK(rig.fake("real-b").calls() == 0);
+                }
             }
         }
     }

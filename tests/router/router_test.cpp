@@ -310,18 +310,28 @@ TEST_CASE(
 
 TEST_CASE("bad_request and internal errors are returned as they are and do not count against health",
           "[router]") {
-    RouterRig rig(Mode::hybrid);
-    rig.config.health.failure_threshold = 1;
-    rig.build();
-    rig.fake("real-a").set_default(Step::fail(ErrorKind::bad_request, "400 input too long", 400));
+    const std::pair<ErrorKind, int> kinds[] = {{ErrorKind::bad_request, 400}, {ErrorKind::internal, 0}};
+    for (auto [kind, status] : kinds) {
+        RouterRig rig(Mode::hybrid);
+        rig.config.health.failure_threshold = 1;
+        rig.build();
+        rig.fake("real-a").set_default(Step::fail(kind, "the caller's own problem", status));
 
-    auto routed = rig.embed({"x"});
+        auto routed = rig.embed({"x"});
 
-    REQUIRE_FALSE(routed.result.ok());
-    CHECK(routed.backend == "real-a");
-    auto health = rig.health->snapshot("real-a");
-    CHECK(health.circuit == health::Circuit::closed);
-    CHECK(health.consecutive_failures == 0);
+        INFO(to_string(kind));
+        REQUIRE_FALSE(routed.result.ok());
+        CHECK(routed.result.error().kind == kind);
+        CHECK(routed.result.error().message == "the caller's own problem");
+        CHECK(routed.result.error().upstream_status == status);
+        CHECK(routed.backend == "real-a");
+        CHECK(routed.fallbacks.empty());
+        CHECK(rig.fake("real-b").calls() == 0);
+        CHECK(rig.fake("mock").calls() == 0);
+        auto health = rig.health->snapshot("real-a");
+        CHECK(health.circuit == health::Circuit::closed);
+        CHECK(health.consecutive_failures == 0);
+    }
 }
 
 TEST_CASE("an answer that arrives after the timeout is dropped safely", "[router]") {
@@ -344,8 +354,7 @@ TEST_CASE("an answer that arrives after the timeout is dropped safely", "[router
     CHECK(rig.fake("real-b").finished() == 1);
     CHECK(rig.fake("real-a").seen()[0].ctx.cancelled());
     CHECK(rig.fake("real-b").seen()[0].ctx.cancelled());
-    // The late success changed nothing: not the result, not the health record.
-    CHECK(routed.backend == "mock");
+    // The late success changed nothing: not the health record.
     CHECK(rig.health->snapshot("real-a").consecutive_failures == 1);
     CHECK(rig.health->snapshot("real-a").state == health::State::unhealthy);
     // Nothing is left but timers already due (plugin::guarded drops its pin on the instance from one).

@@ -121,5 +121,5 @@ private:
 
 }  // namespace
 
-// Exports the plugin: one descriptor in section "sbplugin" under switchboard_plugin_v1.
+// Exports the plugin: one descriptor in section "sbplugin" under switchboard_plugin_v2.
 SWITCHBOARD_PLUGIN(HelloPlugin)

@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 
 #include "cli/exit_codes.hpp"
+#include "http/curl_transport.hpp"
 #include "log/host_logger.hpp"
 #include "runtime/asio_clock.hpp"
 #include "runtime/runtime.hpp"
@@ -26,6 +27,7 @@ namespace {
 struct Session {
     boost::asio::io_context io;
     runtime::AsioClock clock{io};
+    http::CurlTransport transport{io};
     log::HostLogger logger{log::Format::text, LogLevel::info};
     std::unique_ptr<runtime::Runtime> runtime;
 
@@ -33,7 +35,7 @@ struct Session {
         auto env = config::Environment::from_process();
         // --log-level is an override like any other, so it holds from the first line.
         if (!options.log_level.empty()) env.variables["SWITCHBOARD__HOST__LOG_LEVEL"] = options.log_level;
-        runtime = std::make_unique<runtime::Runtime>(options.config, env, clock, logger);
+        runtime = std::make_unique<runtime::Runtime>(options.config, env, clock, logger, &transport);
     }
 
     // Calls the router gave up on were cancelled and are ready to finish (their wake-ups are
@@ -295,6 +297,12 @@ int status_command(const HostOptions& options, std::ostream& out, std::ostream& 
                         h.last_error ? describe(*h.last_error) : "-"});
     }
     print_table(out, rows);
+    for (const auto& [name, h] : health.snapshot_all()) {
+        auto details = session.runtime->status_details(name);
+        if (details.empty()) continue;
+        out << '\n' << name << ":\n";
+        for (const auto& [label, value] : details) out << "  " << label << ": " << value << '\n';
+    }
     return all_healthy ? exit_ok : exit_unhealthy;
 }
 

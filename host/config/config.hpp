@@ -49,12 +49,26 @@ struct HealthSettings {
     std::chrono::milliseconds cooldown{30'000};       // how long an open circuit stays open
 };
 
+// [backends.NAME.http]: how the host's HTTP client talks to this backend's upstream, retries
+// included. Defaults follow the official OpenAI client.
+struct HttpSettings {
+    std::chrono::milliseconds connect_timeout{5'000};
+    std::chrono::milliseconds timeout{60'000};              // one attempt, connect to last byte
+    std::size_t max_response_bytes = 64 * 1024 * 1024;
+    int max_attempts = 3;                                    // 1 = no retries
+    std::chrono::milliseconds backoff_initial{500};          // first wait; doubles per retry
+    std::chrono::milliseconds backoff_max{8'000};
+    std::chrono::milliseconds retry_after_max{60'000};       // a longer Retry-After: give up
+    std::chrono::milliseconds deadline{120'000};             // all attempts and waits together
+};
+
 // [backends.NAME]: one configured instance of a plugin.
 struct BackendSettings {
     std::string name;
     std::string plugin;      // the plugin's name as it reports it in info()
     Settings settings;       // [backends.NAME.settings], flattened
     Secret api_key;          // api_key, after interpolation; never printed unredacted
+    HttpSettings http;       // [backends.NAME.http]
     Position where;          // the [backends.NAME] table
     Position plugin_where;   // the plugin key; `where` when absent
     Position api_key_where;  // the api_key key; `where` when absent
@@ -80,6 +94,9 @@ struct Config {
     std::map<std::string, std::string> plugin_pins;  // plugin file stem -> sha256 hex
     std::map<std::string, BackendSettings> backends;
     std::map<std::string, ServiceSettings> services;
+    // Variables read from .env.{environment}, beside the config file; the process environment
+    // wins over them. May hold secrets: never print.
+    std::map<std::string, std::string> dotenv;
 
     Mode mode_of(const ServiceSettings& service) const { return service.mode.value_or(host.default_mode); }
 };
@@ -117,6 +134,11 @@ struct LoadResult {
 // Reads, interpolates, overrides and validates a config file (see docs/config-reference.md).
 // Never throws for anything wrong with the file or the environment: that is a Problem.
 LoadResult load(const std::filesystem::path& file, const Environment& env);
+
+// Fills in what each backend's plugin says may come from the environment when the config does
+// not set it (PluginInfo::api_key_env, settings_from_env): the process environment first, then
+// .env.{environment}. Run after the plugin folders were scanned, before check_against_plugins.
+void apply_plugin_environment(Config& config, const std::vector<PluginInfo>& plugins, const Environment& env);
 
 // Checks that need to know which plugins exist (run after the plugin folders were scanned):
 // backends naming unknown plugins, capabilities nobody offers, missing or malformed API keys.

@@ -116,6 +116,7 @@ void Loader::select_environment() {
     missing_variable_hint_ = "set it or add it to " + dotenv_name;
     EnvFile dotenv = EnvFile::read(file_.parent_path() / dotenv_name);
     dotenv_ = std::move(dotenv.variables);
+    config_.dotenv = dotenv_;
     for (auto& problem : dotenv.problems) report(problem.severity, problem.where, "", std::move(problem.message));
 }
 
@@ -270,7 +271,50 @@ void Loader::read_backend(const std::string& name, const toml::table& table, con
         const std::string key_path = join_key_path(path, "settings");
         if (const auto* settings = read_table(*node, key_path)) flatten_settings(*settings, "", key_path, backend.settings);
     }
+    if (const auto* node = table.get("http")) {
+        const std::string key_path = join_key_path(path, "http");
+        if (const auto* http = read_table(*node, key_path)) read_backend_http(*http, key_path, backend.http);
+    }
     config_.backends[name] = std::move(backend);
+}
+
+void Loader::read_backend_http(const toml::table& table, const std::string& path, HttpSettings& http) {
+    check_keys(table, path, backend_http_keys);
+    auto duration = [&](std::string_view key, std::chrono::milliseconds& out) {
+        if (const auto* node = table.get(key)) {
+            if (auto value = read_duration(*node, join_key_path(path, key))) out = *value;
+        }
+    };
+    duration("connect_timeout", http.connect_timeout);
+    duration("timeout", http.timeout);
+    duration("backoff_initial", http.backoff_initial);
+    duration("backoff_max", http.backoff_max);
+    duration("retry_after_max", http.retry_after_max);
+    duration("deadline", http.deadline);
+    auto integer = [&](std::string_view key, std::int64_t low, std::int64_t high, std::string_view what,
+                       auto& out) {
+        const auto* node = table.get(key);
+        if (!node) return;
+        const std::string key_path = join_key_path(path, key);
+        auto value = read_integer(*node, key_path);
+        if (!value) return;
+        if (*value < low || *value > high) {
+            error(where(*node, key_path), key_path,
+                  std::string(what) + " must be between " + std::to_string(low) + " and " + std::to_string(high) +
+                      ", got " + std::to_string(*value));
+            return;
+        }
+        out = static_cast<std::remove_reference_t<decltype(out)>>(*value);
+    };
+    integer("max_attempts", 1, 10, "the number of attempts", http.max_attempts);
+    integer("max_response_bytes", 1024, std::int64_t{1} << 32, "the response size cap in bytes",
+            http.max_response_bytes);
+    if (http.backoff_max < http.backoff_initial) {
+        const std::string key_path = join_key_path(path, "backoff_max");
+        const auto* node = table.get("backoff_max");
+        error(node ? where(*node, key_path) : where(table, path), key_path,
+              "must not be shorter than backoff_initial (" + std::to_string(http.backoff_initial.count()) + " ms)");
+    }
 }
 
 void Loader::flatten_settings(const toml::table& table, const std::string& prefix, const std::string& path,

@@ -43,6 +43,7 @@ private:
     void read_root(const toml::table& root);
     void read_host(const toml::table& table);
     void read_health(const toml::table& table);
+    void read_backend_http(const toml::table& table, const std::string& path, HttpSettings& http);
     void read_plugin_pin(const std::string& name, const toml::table& table, const std::string& path);
     void read_backend(const std::string& name, const toml::table& table, const std::string& path);
     void read_service(const std::string& name, const toml::table& table, const std::string& path);

@@ -114,15 +114,17 @@ private:
             if (segments.size() != 3) return fail(path, "unexpected segments after '" + std::string(key->name) + "'");
             return set(*entry, key->name, key->kind, join_key_path(path, key->name));
         }
-        return apply_to_setting(*entry, segments, join_key_path(path, key->name));
+        return apply_to_table(*entry, key->name, segments, join_key_path(path, key->name));
     }
 
-    // SWITCHBOARD__BACKENDS__NAME__SETTINGS__A__B: replaces an existing setting, keeping its type.
-    std::string apply_to_setting(toml::table& entry, const std::vector<std::string>& segments, std::string path) {
+    // SWITCHBOARD__BACKENDS__NAME__SETTINGS__A__B (or __HTTP__KEY): replaces an existing value of
+    // the entry's sub-table, keeping its type.
+    std::string apply_to_table(toml::table& entry, std::string_view table_key, const std::vector<std::string>& segments,
+                               std::string path) {
         if (segments.size() == 3) {
             return fail(path, "is a table; override one of its keys, as in " + variable_ + "__KEY");
         }
-        toml::node* node = entry.get("settings");
+        toml::node* node = entry.get(table_key);
         for (std::size_t i = 3; i < segments.size(); ++i) {
             if (!node) {
                 return fail(path, "no setting named like '" + normalize(segments[i]) +

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <tuple>
 
 #include "config/config.hpp"
@@ -57,20 +58,33 @@ private:
     void check_api_key(const BackendSettings& backend, const PluginInfo& plugin, const std::string& path) {
         const std::string& prefix = plugin.api_key_prefix;
         if (backend.api_key.empty()) {
-            std::vector<std::string> routing;  // services that may send real traffic to it
+            std::vector<std::string> real, hybrid;  // services that may send real traffic to it
             bool listed = false;
             for (const auto& [name, service] : config_.services) {
                 if (std::find(service.real.begin(), service.real.end(), backend.name) == service.real.end()) continue;
                 listed = true;
-                if (config_.mode_of(service) != Mode::mock) routing.push_back("'" + name + "'");
+                if (config_.mode_of(service) == Mode::real) real.push_back("'" + name + "'");
+                if (config_.mode_of(service) == Mode::hybrid) hybrid.push_back("'" + name + "'");
             }
-            if (!routing.empty()) {
+            std::string how = plugin.api_key_env.empty()
+                                  ? "set api_key to a key starting with '" + prefix +
+                                        "', preferably through a variable: api_key = \"${NAME}\""
+                                  : "set " + plugin.api_key_env + " in the environment or in .env." +
+                                        config_.environment + ", or api_key in [" + path + "]";
+            auto services = [](const std::vector<std::string>& names) {
+                return std::string(names.size() == 1 ? "service " : "services ") + join_alternatives(names, " and ");
+            };
+            if (!real.empty()) {
                 add(Severity::error, backend.api_key_where, path,
-                    "has no API key, but " + std::string(routing.size() == 1 ? "service " : "services ") +
-                        join_alternatives(routing, " and ") + " can route to it; set api_key to a key starting with '" +
-                        prefix + "', preferably through a variable: api_key = \"${NAME}\"");
+                    "has no API key, but " + services(real) + " route" + (real.size() == 1 ? "s" : "") +
+                        " to it in real mode; " + how);
+            } else if (!hybrid.empty()) {
+                add(Severity::warning, backend.api_key_where, path,
+                    "has no API key, so it starts unhealthy (auth) and " + services(hybrid) +
+                        " fall" + (hybrid.size() == 1 ? "s" : "") + " back to the mock; " + how);
             } else if (listed) {
-                add(Severity::warning, backend.api_key_where, path, "has no API key; it cannot serve until one is set");
+                add(Severity::warning, backend.api_key_where, path,
+                    "has no API key; it cannot serve until one is set: " + how);
             }
             return;
         }
@@ -136,6 +150,33 @@ private:
 };
 
 }  // namespace
+
+void apply_plugin_environment(Config& config, const std::vector<PluginInfo>& plugins, const Environment& env) {
+    auto lookup = [&](const std::string& name) -> std::optional<std::pair<std::string, std::string>> {
+        if (auto it = env.variables.find(name); it != env.variables.end() && !it->second.empty()) {
+            return std::pair{it->second, "environment variable " + name};
+        }
+        if (auto it = config.dotenv.find(name); it != config.dotenv.end() && !it->second.empty()) {
+            return std::pair{it->second, ".env." + config.environment + " variable " + name};
+        }
+        return std::nullopt;
+    };
+    for (auto& [name, backend] : config.backends) {
+        auto plugin = std::find_if(plugins.begin(), plugins.end(),
+                                   [&](const PluginInfo& p) { return p.name == backend.plugin; });
+        if (plugin == plugins.end()) continue;
+        if (backend.api_key.empty() && !plugin->api_key_env.empty()) {
+            if (auto found = lookup(plugin->api_key_env)) {
+                backend.api_key = Secret(std::move(found->first));
+                backend.api_key_where = Position{std::move(found->second)};
+            }
+        }
+        for (const auto& [key, variable] : plugin->settings_from_env) {
+            if (backend.settings.contains(key)) continue;
+            if (auto found = lookup(variable)) backend.settings.set(key, std::move(found->first), std::move(found->second));
+        }
+    }
+}
 
 std::vector<Problem> check_against_plugins(const Config& config, const std::vector<PluginInfo>& plugins) {
     return PluginChecker(config, plugins).run();

@@ -34,9 +34,18 @@ inline constexpr std::array<KeySpec, 4> health_keys{{{"probe_interval", ValueKin
                                                      {"failure_threshold", ValueKind::integer},
                                                      {"cooldown", ValueKind::string}}};
 inline constexpr std::array<KeySpec, 1> plugin_keys{{{"sha256", ValueKind::string}}};
-inline constexpr std::array<KeySpec, 3> backend_keys{{{"plugin", ValueKind::string},
+inline constexpr std::array<KeySpec, 4> backend_keys{{{"plugin", ValueKind::string},
                                                       {"api_key", ValueKind::string},
-                                                      {"settings", ValueKind::table}}};
+                                                      {"settings", ValueKind::table},
+                                                      {"http", ValueKind::table}}};
+inline constexpr std::array<KeySpec, 8> backend_http_keys{{{"connect_timeout", ValueKind::string},
+                                                           {"timeout", ValueKind::string},
+                                                           {"max_response_bytes", ValueKind::integer},
+                                                           {"max_attempts", ValueKind::integer},
+                                                           {"backoff_initial", ValueKind::string},
+                                                           {"backoff_max", ValueKind::string},
+                                                           {"retry_after_max", ValueKind::string},
+                                                           {"deadline", ValueKind::string}}};
 inline constexpr std::array<KeySpec, 5> service_keys{{{"capability", ValueKind::string},
                                                       {"mode", ValueKind::string},
                                                       {"real", ValueKind::string_array},

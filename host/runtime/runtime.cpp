@@ -19,8 +19,8 @@ config::Problem error_at(const config::Position& where, std::string key_path, st
 }  // namespace
 
 Runtime::Runtime(const std::filesystem::path& config_file, const config::Environment& env,
-                 Clock& clock, log::HostLogger& logger)
-    : clock_(clock), logger_(logger) {
+                 Clock& clock, log::HostLogger& logger, http::Transport* transport)
+    : clock_(clock), logger_(logger), transport_(transport) {
     register_secrets(env);
     config::LoadResult loaded = config::load(config_file, env);
     problems_ = std::move(loaded.problems);
@@ -29,12 +29,15 @@ Runtime::Runtime(const std::filesystem::path& config_file, const config::Environ
         logger_.set_level(config_->host.log_level);
         logger_.set_format(config_->host.log_format == config::LogFormat::json ? log::Format::json
                                                                                  : log::Format::text);
-        for (const auto& [name, backend] : config_->backends) {
-            if (!backend.api_key.empty()) logger_.add_secret(backend.api_key.reveal());
+        for (const auto& [name, value] : config_->dotenv) {
+            if (name.ends_with("KEY") || name.ends_with("TOKEN") || name.ends_with("SECRET")) logger_.add_secret(value);
         }
         // Backends start even when the config has errors elsewhere, so that one run of
         // check-config reports the plugins' own settings problems too.
-        scan_plugins();
+        scan_plugins(env);
+        for (const auto& [name, backend] : config_->backends) {
+            if (!backend.api_key.empty()) logger_.add_secret(backend.api_key.reveal());
+        }
         start_backends();
     }
     for (auto& problem : problems_) problem.message = logger_.redact(problem.message);
@@ -50,6 +53,9 @@ Runtime::Runtime(const std::filesystem::path& config_file, const config::Environ
     }
     router_ = std::make_unique<router::Router>(*config_, std::move(routed), *health_, clock_,
                                                *router_logger_);
+    for (auto& backend : backends_) {
+        if (backend.missing_key) health_->record_failure(backend.name, *backend.missing_key);
+    }
     health_->start();
 }
 
@@ -82,9 +88,20 @@ void Runtime::shut_down(RunningBackend& backend) {
     }
 }
 
+std::vector<std::pair<std::string, std::string>> Runtime::status_details(std::string_view name) const {
+    auto backend = std::find_if(backends_.begin(), backends_.end(), [&](const auto& b) { return b.name == name; });
+    if (backend == backends_.end()) return {};
+    try {
+        return backend->service->status_details();
+    } catch (...) {
+        backend->logger->log(LogLevel::error, "", describe(plugin::escaped_exception("status_details()")));
+        return {};
+    }
+}
+
 bool Runtime::has_errors() const { return config::has_errors(problems_); }
 
-void Runtime::scan_plugins() {
+void Runtime::scan_plugins(const config::Environment& env) {
     plugin::LoaderOptions options{config_->host.plugin_dirs, config_->plugin_pins};
     loader_logger_ = std::make_unique<log::ComponentLogger>(logger_, "plugins");
     loader_ = std::make_unique<plugin::PluginLoader>(std::move(options), *loader_logger_);
@@ -102,6 +119,7 @@ void Runtime::scan_plugins() {
         rejected.message = "plugin file rejected: " + record.rejection;
         problems_.push_back(std::move(rejected));
     }
+    config::apply_plugin_environment(*config_, loaded, env);
     auto more = config::check_against_plugins(*config_, loaded);
     problems_.insert(problems_.end(), more.begin(), more.end());
 }
@@ -127,7 +145,17 @@ void Runtime::start_backends() {
         backend.metrics = std::make_unique<BackendMetrics>(metrics_, name);
         backend.service = std::move(created).value();
 
-        HostServices services{backend.logger.get(), &clock_, backend.metrics.get(), nullptr};
+        if (transport_) {
+            backend.http = std::make_unique<http::BackendHttpClient>(name, settings.http, *transport_, clock_,
+                                                                     *backend.logger);
+        }
+        if (!record->info.api_key_prefix.empty() && settings.api_key.empty()) {
+            std::string how = record->info.api_key_env.empty() ? "set api_key in [backends." + name + "]"
+                                                                : "set " + record->info.api_key_env +
+                                                                      " or api_key in [backends." + name + "]";
+            backend.missing_key = Error::make(ErrorKind::auth, "no API key configured; " + how);
+        }
+        HostServices services{backend.logger.get(), &clock_, backend.metrics.get(), backend.http.get()};
         BackendConfig backend_config{name, settings.settings, settings.api_key};
         Status started;
         try {

@@ -9,6 +9,8 @@
 
 #include "config/config.hpp"
 #include "health/health_monitor.hpp"
+#include "http/backend_http_client.hpp"
+#include "http/transport.hpp"
 #include "log/host_logger.hpp"
 #include "plugin/plugin_loader.hpp"
 #include "router/router.hpp"
@@ -21,12 +23,14 @@ namespace switchboard::runtime {
 // way are collected, not thrown, so `check-config` can print all of them; ok() says whether the
 // host can serve. Owns the backends and shuts them down on destruction.
 //
-// Stop the event loop that runs `clock` before destroying a Runtime: calls still in flight are
-// then abandoned (never resumed), and the backends are shut down.
+// Each backend gets its own HttpClient over `transport` (null: backends get no HTTP client, as in
+// tests of mock-only configs). Stop the event loop that runs `clock` and `transport` before
+// destroying a Runtime: calls still in flight are then abandoned (never resumed), and the
+// backends are shut down. `transport` must outlive the Runtime.
 class Runtime {
 public:
     Runtime(const std::filesystem::path& config_file, const config::Environment& env,
-            Clock& clock, log::HostLogger& logger);
+            Clock& clock, log::HostLogger& logger, http::Transport* transport = nullptr);
     ~Runtime();
     Runtime(const Runtime&) = delete;
     Runtime& operator=(const Runtime&) = delete;
@@ -41,23 +45,30 @@ public:
     router::Router& router() { return *router_; }
     health::HealthMonitor& health() { return *health_; }
     MetricsRegistry& metrics() { return metrics_; }
+    // What the backend's plugin reports about its upstream (status_details()); empty for an
+    // unknown backend or one whose plugin threw.
+    std::vector<std::pair<std::string, std::string>> status_details(std::string_view backend) const;
 
 private:
+    // Members are destroyed bottom-up: the service goes before the services it was handed.
     struct RunningBackend {
         std::string name;
         std::unique_ptr<log::ComponentLogger> logger;
         std::unique_ptr<BackendMetrics> metrics;
+        std::unique_ptr<http::BackendHttpClient> http;
         std::shared_ptr<ServiceInterface> service;
+        std::optional<Error> missing_key;  // set when the plugin needs a key and none was configured
     };
 
     void register_secrets(const config::Environment& env);
-    void scan_plugins();
+    void scan_plugins(const config::Environment& env);
     void start_backends();
     void shut_down(RunningBackend& backend);
     bool has_errors() const;
 
     Clock& clock_;
     log::HostLogger& logger_;
+    http::Transport* transport_;
     MetricsRegistry metrics_;
     std::optional<config::Config> config_;
     std::vector<config::Problem> problems_;

@@ -487,3 +487,77 @@ TEST_CASE("the complete example in docs/config-reference.md loads without proble
                                                  {"openai-embeddings", "1.0.0", {"embeddings"}, "sk-"}})
               .empty());
 }
+
+TEST_CASE("a backend's http table sets its timeouts, size cap and retry policy", "[config]") {
+    TempDir dir;
+    auto result = load_text(dir, std::string(R"([backends.openai]
+plugin = "openai-embeddings"
+
+[backends.openai.http]
+connect_timeout = "2s"
+timeout = "90s"
+max_response_bytes = 1048576
+max_attempts = 5
+backoff_initial = "250ms"
+backoff_max = "4s"
+retry_after_max = "2m"
+deadline = "5m"
+)") + minimal_service);
+    INFO(listing(result.problems));
+    REQUIRE(result.ok());
+    const HttpSettings& http = result.config->backends.at("openai").http;
+    CHECK(http.connect_timeout == 2s);
+    CHECK(http.timeout == 90s);
+    CHECK(http.max_response_bytes == 1048576u);
+    CHECK(http.max_attempts == 5);
+    CHECK(http.backoff_initial == 250ms);
+    CHECK(http.backoff_max == 4s);
+    CHECK(http.retry_after_max == 2min);
+    CHECK(http.deadline == 5min);
+
+    // Left out: the official OpenAI client's defaults.
+    const HttpSettings& defaults = result.config->backends.at("mock-embed").http;
+    CHECK(defaults.connect_timeout == 5s);
+    CHECK(defaults.timeout == 60s);
+    CHECK(defaults.max_attempts == 3);
+    CHECK(defaults.backoff_initial == 500ms);
+    CHECK(defaults.backoff_max == 8s);
+    CHECK(defaults.retry_after_max == 60s);
+    CHECK(defaults.deadline == 120s);
+}
+
+TEST_CASE("bad values in a backend's http table are errors naming the key", "[config]") {
+    TempDir dir;
+    auto result = load_text(dir, std::string(R"([backends.openai]
+plugin = "openai-embeddings"
+
+[backends.openai.http]
+max_attempts = 0
+max_response_bytes = 10
+backoff_initial = "10s"
+backoff_max = "1s"
+timeuot = "5s"
+)") + minimal_service);
+    const auto file = dir.path() / "switchboard.toml";
+
+    CHECK(describe(result.problems) ==
+          std::vector<std::string>{
+              at(file, 5, 16) + ": error: backends.openai.http.max_attempts: the number of attempts must be between 1 "
+                                "and 10, got 0",
+              at(file, 6, 22) + ": error: backends.openai.http.max_response_bytes: the response size cap in bytes must "
+                                "be between 1024 and 4294967296, got 10",
+              at(file, 8, 15) + ": error: backends.openai.http.backoff_max: must not be shorter than backoff_initial "
+                                "(10000 ms)",
+              at(file, 9, 1) + ": error: backends.openai.http: unknown key 'timeuot' (did you mean 'timeout'?)"});
+}
+
+TEST_CASE("an environment variable overrides a value of a backend's http table", "[config]") {
+    TempDir dir;
+    auto result = load_text(dir, std::string(R"([backends.openai]
+plugin = "openai-embeddings"
+http = { max_attempts = 3 }
+)") + minimal_service, Environment{{{"SWITCHBOARD__BACKENDS__OPENAI__HTTP__MAX_ATTEMPTS", "1"}}});
+    INFO(listing(result.problems));
+    REQUIRE(result.ok());
+    CHECK(result.config->backends.at("openai").http.max_attempts == 1);
+}

@@ -148,10 +148,12 @@ mock = "mock-embed"
 
     CHECK(problems ==
           std::vector<std::string>{
-              at(file, 4, 1) + ": error: backends.no-key-real: has no API key, but service 'live' can route to it; "
-                               "set api_key to a key starting with 'sk-', preferably through a variable: "
+              at(file, 4, 1) + ": warning: backends.no-key-real: has no API key, so it starts unhealthy (auth) and "
+                               "service 'live' falls back to the mock; set api_key to a key starting with 'sk-', "
+                               "preferably through a variable: api_key = \"${NAME}\"",
+              at(file, 7, 1) + ": warning: backends.no-key-mock-only: has no API key; it cannot serve until one is "
+                               "set: set api_key to a key starting with 'sk-', preferably through a variable: "
                                "api_key = \"${NAME}\"",
-              at(file, 7, 1) + ": warning: backends.no-key-mock-only: has no API key; it cannot serve until one is set",
               at(file, 15, 11) + ": error: backends.wrong-prefix.api_key: API key pk-**** does not start with 'sk-', "
                                  "which plugin 'openai-embeddings' expects; check that the key is for this provider",
               at(file, 19, 11) + ": error: backends.with-space.api_key: API key sk-**** contains whitespace; remove "
@@ -163,7 +165,7 @@ mock = "mock-embed"
     }
 }
 
-TEST_CASE("a missing API key is an error once any service routes to the backend outside mock mode", "[config]") {
+TEST_CASE("a missing API key is an error once any service routes to the backend in real mode", "[config]") {
     TempDir dir;
     auto file = dir.write("switchboard.toml", R"([host]
 default_mode = "real"
@@ -193,9 +195,99 @@ real = ["openai"]
 
     CHECK(describe(check_against_plugins(config, scanned)) ==
           std::vector<std::string>{
-              at(file, 9, 11) + ": error: backends.openai: has no API key, but services 'b' and 'c' can route to it; "
-                                "set api_key to a key starting with 'sk-', preferably through a variable: "
+              at(file, 9, 11) + ": error: backends.openai: has no API key, but services 'b' and 'c' route to it in "
+                                "real mode; set api_key to a key starting with 'sk-', preferably through a variable: "
                                 "api_key = \"${NAME}\""});
+}
+
+namespace {
+
+// A plugin that names its key variable and takes base_url from the environment, as the real
+// OpenAI plugin does.
+const std::vector<switchboard::PluginInfo> env_aware{
+    {"mock-embeddings", "1.0.0", {"embeddings"}, "", "", {}},
+    {"openai-embeddings", "1.0.0", {"embeddings"}, "sk-", "OPENAI_API_KEY", {{"base_url", "OPENAI_BASE_URL"}}},
+};
+
+constexpr const char* kEnvConfig = R"([backends.mock-embed]
+plugin = "mock-embeddings"
+
+[backends.openai]
+plugin = "openai-embeddings"
+
+[backends.pinned]
+plugin = "openai-embeddings"
+api_key = "sk-from-the-config-file-0001"
+settings = { base_url = "http://10.0.0.1/v1" }
+
+[services.live]
+capability = "embeddings"
+mode = "MODE"
+real = ["openai", "pinned"]
+mock = "mock-embed"
+)";
+
+std::string with_mode(std::string_view mode) {
+    std::string text = kEnvConfig;
+    text.replace(text.find("MODE"), 4, mode);
+    return text;
+}
+
+}  // namespace
+
+TEST_CASE("a plugin's key and base URL come from the environment when the config sets none", "[config]") {
+    TempDir dir;
+    auto file = dir.write("switchboard.toml", with_mode("real"));
+    Environment env{{{"OPENAI_API_KEY", "sk-from-the-environment-0001"}, {"OPENAI_BASE_URL", "http://127.0.0.1:9/v1"}}};
+    Config config = load_ok(file, env);
+
+    apply_plugin_environment(config, env_aware, env);
+
+    const auto& openai = config.backends.at("openai");
+    CHECK(openai.api_key.reveal() == "sk-from-the-environment-0001");
+    CHECK(openai.api_key_where.to_string() == "environment variable OPENAI_API_KEY");
+    CHECK(openai.settings.get<std::string>("base_url", "").value() == "http://127.0.0.1:9/v1");
+    CHECK(openai.settings.where("base_url") == " at environment variable OPENAI_BASE_URL");
+    // What the config sets wins.
+    const auto& pinned = config.backends.at("pinned");
+    CHECK(pinned.api_key.reveal() == "sk-from-the-config-file-0001");
+    CHECK(pinned.settings.get<std::string>("base_url", "").value() == "http://10.0.0.1/v1");
+    CHECK(check_against_plugins(config, env_aware).empty());
+}
+
+TEST_CASE("the key may come from .env.{environment}; the process environment wins over it", "[config]") {
+    TempDir dir;
+    auto file = dir.write("switchboard.toml", with_mode("real"));
+    dir.write(".env.staging", "OPENAI_API_KEY=sk-from-the-dotenv-file-0001\nOPENAI_BASE_URL=http://dotenv/v1\n");
+    Environment env{{{"SWITCHBOARD_ENV", "staging"}, {"OPENAI_BASE_URL", "http://process/v1"}}};
+    Config config = load_ok(file, env);
+
+    apply_plugin_environment(config, env_aware, env);
+
+    const auto& openai = config.backends.at("openai");
+    CHECK(openai.api_key.reveal() == "sk-from-the-dotenv-file-0001");
+    CHECK(openai.api_key_where.to_string() == ".env.staging variable OPENAI_API_KEY");
+    CHECK(openai.settings.get<std::string>("base_url", "").value() == "http://process/v1");
+}
+
+TEST_CASE("without its key variable a backend is an error in real mode and a warning in hybrid", "[config]") {
+    TempDir dir;
+    std::string mode = GENERATE("real", "hybrid");
+    auto file = dir.write("switchboard.toml", with_mode(mode));
+    Config config = load_ok(file);
+    apply_plugin_environment(config, env_aware, {});
+
+    auto problems = describe(check_against_plugins(config, env_aware));
+
+    const std::string how = "set OPENAI_API_KEY in the environment or in .env.development, or api_key in [backends.openai]";
+    if (mode == "real") {
+        CHECK(problems == std::vector<std::string>{at(file, 4, 1) + ": error: backends.openai: has no API key, but "
+                                                                    "service 'live' routes to it in real mode; " + how});
+    } else {
+        CHECK(problems == std::vector<std::string>{at(file, 4, 1) + ": warning: backends.openai: has no API key, so it "
+                                                                    "starts unhealthy (auth) and service 'live' falls "
+                                                                    "back to the mock; " + how});
+    }
 }
 
 TEST_CASE("a config that matches its plugins has no plugin problems", "[config]") {

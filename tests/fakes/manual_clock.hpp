@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <utility>
 
 #include "switchboard/host_services.hpp"
@@ -59,6 +60,22 @@ public:
 
     // Fires timers already due (zero-delay ones) without moving time.
     void run_ready() { advance(duration::zero()); }
+
+    // When the earliest pending timer falls due; nullopt when none is pending.
+    std::optional<time_point> next_due() const {
+        std::lock_guard lock(mutex_);
+        if (timers_.empty()) return std::nullopt;
+        return timers_.begin()->first.first;
+    }
+
+    // Moves time to the earliest pending timer and fires it (and any due with it); false when
+    // no timer is pending.
+    bool advance_to_next() {
+        auto due = next_due();
+        if (!due) return false;
+        advance(*due > now() ? *due - now() : duration::zero());
+        return true;
+    }
 
     std::size_t pending_timers() const {
         std::lock_guard lock(mutex_);

@@ -31,7 +31,7 @@ boost::shared_ptr<const PluginDescriptor> load(const std::string& name) {
     boost::dll::shared_library library(plugin_file(name),
                                        boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
     REQUIRE(library.has(SWITCHBOARD_STRINGIFY(SWITCHBOARD_ENTRY_SYMBOL)));
-    auto descriptor = boost::dll::import_alias<const PluginDescriptor>(library, "switchboard_plugin_v1");
+    auto descriptor = boost::dll::import_alias<const PluginDescriptor>(library, "switchboard_plugin_v2");
     CHECK(descriptor->abi_major == SWITCHBOARD_ABI_MAJOR);
     CHECK(descriptor->abi_minor == SWITCHBOARD_ABI_MINOR);
     CHECK(std::string(descriptor->sdk_version) == SWITCHBOARD_SDK_VERSION);

@@ -86,11 +86,11 @@ TEST_CASE("each broken plugin is rejected with its exact reason while the good o
     const std::map<std::string, std::string> expected = {
         {"not_elf.so", "not an ELF shared library: the file does not start with an ELF header"},
         {"no_entry.so",
-         "no Switchboard entry point: no symbol switchboard_plugin_v1 in section sbplugin (export the "
+         "no Switchboard entry point: no symbol switchboard_plugin_v2 in section sbplugin (export the "
          "plugin with SWITCHBOARD_PLUGIN(YourClass) from <switchboard/plugin.hpp>)"},
         {"abi_major_99.so",
-         "built for plugin ABI 99; this host speaks ABI 1 (rebuild the plugin against SDK 0.1.0)"},
-        {"abi_minor_new.so", "built for ABI 1.7; this host supports up to 1.0: upgrade the host"},
+         "built for plugin ABI 99; this host speaks ABI 2 (rebuild the plugin against SDK 0.2.0)"},
+        {"abi_minor_new.so", "built for ABI 2.7; this host supports up to 2.0: upgrade the host"},
         {"stdlib_mismatch.so",
          "built with stdlib=libc++-160000; this host uses stdlib=" SWITCHBOARD_STDLIB
          ": rebuild the plugin with the host's standard library (standard library types cross the "
@@ -100,7 +100,7 @@ TEST_CASE("each broken plugin is rejected with its exact reason while the good o
         {"info_throws.so", "info() threw an unhandled exception: info is broken"},
         {"unresolved.so", "dlopen failed: " + dir +
                               "/unresolved.so: undefined symbol: switchboard_test_symbol_nobody_defines "
-                              "(rebuild the plugin against SDK 0.1.0 and check `ldd " + dir +
+                              "(rebuild the plugin against SDK 0.2.0 and check `ldd " + dir +
                               "/unresolved.so` for missing libraries)"},
         {"echo.so", ""},
         {"thrower.so", ""},
@@ -150,13 +150,13 @@ TEST_CASE("a loaded plugin reports its info, ABI and build, and is logged", "[pl
     CHECK(record.info.version == "1.0.0");
     CHECK(record.info.capabilities == std::vector<std::string>{"embeddings"});
     CHECK(record.info.api_key_prefix.empty());
-    CHECK(record.abi_major == 1);
+    CHECK(record.abi_major == 2);
     CHECK(record.abi_minor == 0);
-    CHECK(record.sdk_version == "0.1.0");
+    CHECK(record.sdk_version == "0.2.0");
     CHECK(record.fingerprint == switchboard::plugin::host_fingerprint());
     CHECK(messages_at(logger, LogLevel::info) ==
           std::vector<std::string>{"loaded plugin 'echo' 1.0.0 from " + file.string() +
-                                   ": embeddings (ABI 1.0, SDK 0.1.0)"});
+                                   ": embeddings (ABI 2.0, SDK 0.2.0)"});
 }
 
 TEST_CASE("a plugin rejected for its descriptor still reports the versions it declared", "[plugin]") {
@@ -167,9 +167,9 @@ TEST_CASE("a plugin rejected for its descriptor still reports the versions it de
     auto record = loader.load_file(folder.add("abi_minor_new"));
 
     CHECK_FALSE(record.loaded());
-    CHECK(record.abi_major == 1);
+    CHECK(record.abi_major == 2);
     CHECK(record.abi_minor == 7);
-    CHECK(record.sdk_version == "0.1.0");
+    CHECK(record.sdk_version == "0.2.0");
     CHECK(record.info.name.empty());
     CHECK(record.library == nullptr);
 }

@@ -1,4 +1,4 @@
-// ABI 1.7: the right major, but a minor newer than this host supports.
+// ABI 2.7: the right major, but a minor newer than this host supports.
 #include "test_plugin.hpp"
 
 namespace {

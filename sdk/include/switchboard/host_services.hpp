@@ -70,13 +70,12 @@ public:
     virtual void observe(std::string_view histogram, double value) = 0;
 };
 
-// The host's asynchronous HTTP client. Declared here so HostServices has its slot; the host
-// defines and implements it (in the SDK, so every plugin sees one definition), and backends that
-// talk to an upstream use it. Null until the host provides one.
+// The host's asynchronous HTTP client, defined in switchboard/http.hpp.
 class HttpClient;
 
 // Services the host hands a plugin in start(). The pointers are owned by the host and stay valid
-// until the plugin's shutdown() has returned. `http` is null until the host provides one.
+// until the plugin's shutdown() has returned. `http` is the backend's own client, configured by
+// its [backends.NAME.http] and [backends.NAME.retry] tables; null in hosts without networking.
 struct SWITCHBOARD_API HostServices {
     Logger* logger = nullptr;
     Clock* clock = nullptr;

@@ -5,6 +5,8 @@
 #include "switchboard/call_context.hpp"
 #include "switchboard/error.hpp"
 #include "switchboard/host_services.hpp"
+#include "switchboard/http.hpp"
+#include "switchboard/multipart.hpp"
 #include "switchboard/result.hpp"
 #include "switchboard/secret.hpp"
 #include "switchboard/service_interface.hpp"

@@ -1,10 +1,12 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "switchboard/call_context.hpp"
 #include "switchboard/host_services.hpp"
+#include "switchboard/http.hpp"
 #include "switchboard/result.hpp"
 #include "switchboard/secret.hpp"
 #include "switchboard/settings.hpp"
@@ -20,6 +22,12 @@ struct SWITCHBOARD_API PluginInfo {
     std::string version;                     // the plugin's own version, e.g. "1.2.0"
     std::vector<std::string> capabilities;   // "embeddings", "parse", or a JSON operation name
     std::string api_key_prefix;              // non-empty: backends need an api_key starting so
+    // Environment variable the host reads the key from when a backend's config sets no api_key,
+    // e.g. "OPENAI_API_KEY"; empty for none.
+    std::string api_key_env;
+    // Settings the host takes from the environment when a backend's config does not set them:
+    // {setting key, variable}, e.g. {"base_url", "OPENAI_BASE_URL"}.
+    std::vector<std::pair<std::string, std::string>> settings_from_env;
 };
 
 // One configured backend's view of its config: its name, its settings table, its key. Valid
@@ -59,6 +67,10 @@ public:
 
     // A cheap probe of the upstream; an error's kind says why the backend is unhealthy.
     virtual Task<Status> health(CallContext /*ctx*/) { co_return Status{}; }
+
+    // Facts about the upstream from its latest answers, for status output: its request id,
+    // rate-limit headroom. {label, value} pairs, never a secret. Called from any host thread.
+    virtual std::vector<std::pair<std::string, std::string>> status_details() const { return {}; }
 
     // Stop timers and background work; the host has drained calls before calling this.
     virtual void shutdown() {}

@@ -62,7 +62,13 @@ void report(const char* what, const Stats& s, const char* target) {
 // A backend whose own work is nothing: it answers at once with a canned vector.
 class InstantBackend final : public ServiceInterface {
 public:
-    PluginInfo info() const override { return {"instant", "1.0.0", {"embeddings"}, ""}; }
+    PluginInfo info() const override {
+        PluginInfo info;
+        info.name = "instant";
+        info.version = "1.0.0";
+        info.capabilities = {"embeddings"};
+        return info;
+    }
     Status start(const HostServices&, const BackendConfig&) override { return {}; }
     Task<Result<EmbeddingsResponse>> embed(CallContext, EmbeddingsRequest request) override {
         EmbeddingsResponse response;

@@ -50,7 +50,11 @@ std::vector<float> counts_of(std::string_view text, std::int64_t dimensions) {
 class HelloPlugin final : public switchboard::ServiceInterface {
 public:
     switchboard::PluginInfo info() const override {
-        return {"hello", "0.1.0", {std::string(switchboard::capability::embeddings)}, ""};
+        switchboard::PluginInfo info;
+        info.name = "hello";
+        info.version = "0.1.0";
+        info.capabilities = {std::string(switchboard::capability::embeddings)};
+        return info;
     }
 
     // Reads and checks the settings; a bad one is an error naming the key, never an exception.

@@ -31,7 +31,11 @@ void corrupt(EmbeddingsResponse& response) {
 }  // namespace
 
 PluginInfo MockEmbeddings::info() const {
-    return PluginInfo{std::string(plugin_name), "1.0.0", {std::string(capability::embeddings)}, ""};
+    PluginInfo info;
+    info.name = std::string(plugin_name);
+    info.version = "1.0.0";
+    info.capabilities = {std::string(capability::embeddings)};
+    return info;
 }
 
 Status MockEmbeddings::configure(const Settings& settings) {

@@ -200,7 +200,11 @@ Error with_request(Error error, const CallContext& ctx) {
 }  // namespace
 
 PluginInfo MockParse::info() const {
-    return PluginInfo{std::string(plugin_name), "1.0.0", {std::string(capability::parse)}, ""};
+    PluginInfo info;
+    info.name = std::string(plugin_name);
+    info.version = "1.0.0";
+    info.capabilities = {std::string(capability::parse)};
+    return info;
 }
 
 Task<Result<ParseResponse>> MockParse::parse(CallContext ctx, ParseRequest request) {

@@ -12,6 +12,8 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include "fakes/fake_llamaparse.hpp"
+#include "fakes/fake_openai.hpp"
 #include "fakes/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -88,7 +90,7 @@ TEST_CASE("the version flag names the SDK version and plugin ABI", "[cli]") {
     switchboard::testing::TempDir s;
     auto r = run(s, {"--version"});
     CHECK(r.exit_code == 0);
-    CHECK(r.out == "switchboard 0.1.0 (plugin ABI 1.0)\n");
+    CHECK(r.out == "switchboard 0.2.0 (plugin ABI 2.0)\n");
 }
 
 TEST_CASE("every command answers --help", "[cli]") {
@@ -148,7 +150,7 @@ TEST_CASE("plugins lists the shipped mock plugins as loaded", "[cli]") {
         REQUIRE(line_start != std::string::npos);
         auto line = r.out.substr(line_start, r.out.find('\n', line_start) - line_start);
         CHECK(line.find(" 1.0.0 ") != std::string::npos);
-        CHECK(line.find(" 1.0 ") != std::string::npos);
+        CHECK(line.find(" 2.0 ") != std::string::npos);
         CHECK(line.ends_with("loaded"));
     }
 }
@@ -330,4 +332,72 @@ real = ["e"]
     CHECK(r.exit_code == 2);
     CHECK(r.err.find(": warning: services.embeddings") != std::string::npos);
     CHECK(r.err.find(": 0 error(s), 1 warning(s)") != std::string::npos);
+}
+
+TEST_CASE("a run against real backends that fail in every way never shows the API keys", "[cli][real]") {
+    using switchboard::testing::FakeLlamaParse;
+    using switchboard::testing::FakeOpenAI;
+    const std::string openai_key = "sk-test-CLIKEY-abcdefghijklmnopqrstuvwxyz012345";
+    const std::string llama_key = "llx-test-CLIKEY-abcdefghijklmnopqrstuvwxyz0123";
+    FakeOpenAI openai(openai_key);
+    FakeLlamaParse llama(llama_key);
+    switchboard::testing::TempDir s;
+    auto config = s.write("hybrid.toml", R"([host]
+default_mode = "hybrid"
+log_level = "debug"
+
+[backends.openai]
+plugin = "openai-embeddings"
+http = { max_attempts = 1 }
+
+[backends.llamaparse]
+plugin = "llamaparse"
+http = { max_attempts = 1 }
+
+[backends.mock-embed]
+plugin = "mock-embeddings"
+
+[backends.mock-parse]
+plugin = "mock-parse"
+
+[services.embeddings]
+capability = "embeddings"
+real = ["openai"]
+mock = "mock-embed"
+
+[services.documents]
+capability = "parse"
+real = ["llamaparse"]
+mock = "mock-parse"
+)");
+    auto document = s.write("notes.txt", "hello");
+    const std::string env = "OPENAI_API_KEY=" + quote(openai_key) + " OPENAI_BASE_URL=" + quote(openai.base_url()) +
+                            " LLAMA_CLOUD_API_KEY=" + quote(llama_key) +
+                            " LLAMA_CLOUD_BASE_URL=" + quote(llama.base_url());
+    std::string everything;
+    auto record = [&](const Run& r) { everything += r.out + r.err; };
+
+    openai.push(FakeOpenAI::error(401, "Incorrect API key provided: " + openai_key.substr(0, 8) + "****",
+                                  "invalid_request_error", std::nullopt, "invalid_api_key"));
+    record(run(s, {"embed", "--config", config.string(), "one"}, env));
+    openai.push(FakeOpenAI::server_error(503));
+    record(run(s, {"embed", "--config", config.string(), "two"}, env));
+    openai.push(FakeOpenAI::invalid_request("bad input"));
+    auto client_error = run(s, {"embed", "--config", config.string(), "three"}, env);
+    record(client_error);
+    llama.push(FakeLlamaParse::error(401, "Invalid authentication token"));
+    record(run(s, {"parse", "--config", config.string(), document.string()}, env));
+    record(run(s, {"status", "--config", config.string()}, env));
+    record(run(s, {"check-config", "--config", config.string()}, env));
+
+    CHECK(openai.request_count() >= 3);
+    CHECK(client_error.exit_code != 0);
+    CHECK(everything.find("fell back from 'openai': auth") != std::string::npos);
+    CHECK(everything.find("fell back from 'openai': unavailable") != std::string::npos);
+    CHECK(everything.find("fell back from 'llamaparse': auth") != std::string::npos);
+    CHECK(everything.find("[debug]") != std::string::npos);  // debug lines were written, and checked
+    CHECK(everything.find(openai_key) == std::string::npos);
+    CHECK(everything.find(llama_key) == std::string::npos);
+    CHECK(everything.find(openai_key.substr(3)) == std::string::npos);
+    CHECK(everything.find(llama_key.substr(4)) == std::string::npos);
 }

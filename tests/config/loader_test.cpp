@@ -482,9 +482,9 @@ TEST_CASE("the complete example in docs/config-reference.md loads without proble
     CHECK(result.problems.empty());
     REQUIRE(result.config);
     CHECK(result.config->services.size() == 2);
-    CHECK(check_against_plugins(*result.config, {{"mock-embeddings", "1.0.0", {"embeddings"}, ""},
-                                                 {"mock-parse", "1.0.0", {"parse"}, ""},
-                                                 {"openai-embeddings", "1.0.0", {"embeddings"}, "sk-"}})
+    CHECK(check_against_plugins(*result.config, {{"mock-embeddings", "1.0.0", {"embeddings"}, "", "", {}},
+                                                 {"mock-parse", "1.0.0", {"parse"}, "", "", {}},
+                                                 {"openai-embeddings", "1.0.0", {"embeddings"}, "sk-", "", {}}})
               .empty());
 }
 

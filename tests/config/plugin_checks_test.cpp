@@ -17,9 +17,9 @@ using switchboard::config::testing::at;
 namespace {
 
 const std::vector<switchboard::PluginInfo> scanned{
-    {"mock-embeddings", "1.0.0", {"embeddings"}, ""},
-    {"mock-parse", "1.0.0", {"parse"}, ""},
-    {"openai-embeddings", "1.0.0", {"embeddings"}, "sk-"},
+    {"mock-embeddings", "1.0.0", {"embeddings"}, "", "", {}},
+    {"mock-parse", "1.0.0", {"parse"}, "", "", {}},
+    {"openai-embeddings", "1.0.0", {"embeddings"}, "sk-", "", {}},
 };
 
 Config load_ok(const fs::path& file, const Environment& env = {}) {

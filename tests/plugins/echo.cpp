@@ -11,7 +11,7 @@ using switchboard::Task;
 class Echo final : public switchboard::ServiceInterface {
 public:
     switchboard::PluginInfo info() const override {
-        return {"echo", "1.0.0", {std::string(switchboard::capability::embeddings)}, ""};
+        return {"echo", "1.0.0", {std::string(switchboard::capability::embeddings)}, "", "", {}};
     }
 
     switchboard::Status start(const switchboard::HostServices&, const switchboard::BackendConfig&) override {

@@ -8,7 +8,7 @@ namespace {
 
 class Slow final : public switchboard::ServiceInterface {
 public:
-    switchboard::PluginInfo info() const override { return {"slow", "1.0.0", {"embeddings"}, ""}; }
+    switchboard::PluginInfo info() const override { return {"slow", "1.0.0", {"embeddings"}, "", "", {}}; }
 
     switchboard::Status start(const switchboard::HostServices& host, const switchboard::BackendConfig&) override {
         clock_ = host.clock;

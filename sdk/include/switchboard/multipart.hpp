@@ -25,7 +25,7 @@ public:
 
     void add_field(std::string_view name, std::string_view value) {
         open_part(name);
-        body_ += "\r\n";
+        body_ += "\r\n\r\n";  // the part's headers end with a blank line
         body_ += value;
         body_ += "\r\n";
     }

@@ -1,0 +1,4 @@
+#include "llamaparse/llamaparse.hpp"
+#include "switchboard/plugin.hpp"
+
+SWITCHBOARD_PLUGIN(switchboard::llamaparse::LlamaParse)

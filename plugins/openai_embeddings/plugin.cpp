@@ -1,0 +1,4 @@
+#include "openai_embeddings/openai_embeddings.hpp"
+#include "switchboard/plugin.hpp"
+
+SWITCHBOARD_PLUGIN(switchboard::openai::OpenAIEmbeddings)

@@ -24,10 +24,10 @@ std::string seconds(Clock::duration duration) {
 
 // Poll failures that say "not now" rather than "never": the host has already retried them, and
 // the job upstream is unaffected, so the next poll may well succeed (as the official clients keep
-// polling through such answers).
+// polling through such answers). An upstream_error (a body over max_response_bytes, one cut short
+// on every attempt, an unexpected status) is no such failure: it ends the call.
 bool keeps_polling(ErrorKind kind) {
-    return kind == ErrorKind::unavailable || kind == ErrorKind::timeout || kind == ErrorKind::rate_limited ||
-           kind == ErrorKind::upstream_error;
+    return kind == ErrorKind::unavailable || kind == ErrorKind::timeout || kind == ErrorKind::rate_limited;
 }
 
 Error job_error(std::string message) { return Error::make(ErrorKind::upstream_error, std::move(message)); }
@@ -165,7 +165,7 @@ Task<Result<ParseResponse>> LlamaParse::parse_v2(CallContext ctx, ParseRequest r
 
     Watch watch;
     watch.job_id = job_id;
-    watch.poll = Call{"GET", v2::job_path(job_id), v2::poll_query(settings_.expand_items), {}, {}, true, std::nullopt};
+    watch.poll = Call{"GET", v2::job_path(job_id), v2::poll_query(), {}, {}, true, std::nullopt};
     watch.cancellable = true;
     watch.read = [job_id, where = watch.poll.where()](const boost::json::value& answer) -> Result<Progress> {
         auto job = v2::job_of(answer, where);
@@ -191,6 +191,10 @@ Task<Result<ParseResponse>> LlamaParse::parse_v2(CallContext ctx, ParseRequest r
     if (!completed) co_return with_context(std::move(completed).error(), ctx);
     auto& result = completed.value();
     if (result.response.job_id.empty()) result.response.job_id = job_id;
+    if (!result.credits_billed) {
+        ctx.log(LogLevel::debug,
+                "LlamaParse job " + job_id + ": job.usage.credits is null, not billed yet; credits counted as 0");
+    }
     if (!result.failed_pages.empty()) {
         std::string list;
         for (const auto& failed : result.failed_pages) {
@@ -259,7 +263,11 @@ Task<Result<ParseResponse>> LlamaParse::parse_v1(CallContext ctx, ParseRequest r
     response.markdown = std::move(document).value();
     auto usage = v1::usage_of(markdown.value(), markdown_call.where());
     if (!usage) co_return with_context(std::move(usage).error(), ctx);
-    response.usage = usage.value();
+    response.usage = usage.value().usage;
+    if (!usage.value().credits_unknown.empty()) {
+        ctx.log(LogLevel::warn, "LlamaParse job " + job_id + ": " + usage.value().credits_unknown +
+                                    "; credits unknown, counted as 0");
+    }
 
     Call text_call{"GET", v1::result_path(job_id, "text"), {}, {}, {}, true, std::nullopt};
     auto fetching_text = fetch_json(ctx, text_call);

@@ -82,7 +82,9 @@ Result<LlamaParseSettings> read_settings(const Settings& settings) {
     while (url.size() > 1 && url.back() == '/') url.pop_back();
     out.base_url = std::move(url);
 
-    for (auto [key, wanted] : {std::pair{"tier", Api::v2}, {"version", Api::v2}, {"parse_mode", Api::v1}}) {
+    // expand_items is v1's: a v2 answer's items have no place in a ParseResponse.
+    for (auto [key, wanted] : {std::pair{"tier", Api::v2}, {"version", Api::v2}, {"parse_mode", Api::v1},
+                               {"expand_items", Api::v1}}) {
         if (auto checked = only_for(settings, out.api, key, wanted); !checked) return std::move(checked).error();
     }
     auto tier = string_setting(settings, "tier", out.tier);

@@ -25,7 +25,7 @@ struct LlamaParseSettings {
     std::chrono::milliseconds poll_step{1'000};                 // added to the wait after each poll
     std::chrono::milliseconds poll_max{5'000};                  // the wait never grows past this
     std::chrono::milliseconds job_timeout{1'800'000};           // one parse, upload to result
-    bool expand_items = false;  // v2: also ask for items; v1: fetch /result/json for pages
+    bool expand_items = false;                                  // v1: fetch /result/json for pages
 
     // {key, value} query parameters every request carries (organization_id, project_id).
     std::vector<std::pair<std::string, std::string>> scope() const;

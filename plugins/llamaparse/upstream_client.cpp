@@ -47,16 +47,26 @@ std::string url_encode(std::string_view text) {
     return out;
 }
 
-std::string upstream_detail(std::string_view body) {
+std::string redact(std::string text, const Secret& key) {
+    const std::string& value = key.reveal();
+    if (value.empty()) return text;
+    const std::string shown = key.redacted();
+    for (auto at = text.find(value); at != std::string::npos; at = text.find(value, at + shown.size())) {
+        text.replace(at, value.size(), shown);
+    }
+    return text;
+}
+
+std::string upstream_detail(std::string_view body, const Secret& key) {
     boost::system::error_code ec;
     auto json = boost::json::parse(body, ec);
     if (!ec && json.is_object()) {
         if (const auto* detail = json.as_object().if_contains("detail")) {
-            if (detail->is_string()) return excerpt(detail->as_string(), 500);
-            return excerpt(boost::json::serialize(*detail), 500);
+            std::string text = detail->is_string() ? std::string(detail->as_string()) : boost::json::serialize(*detail);
+            return excerpt(redact(std::move(text), key), 500);
         }
     }
-    auto text = excerpt(body, 300);
+    auto text = excerpt(redact(std::string(body), key), 300);
     return text.empty() ? "(empty body)" : text;
 }
 
@@ -73,13 +83,7 @@ std::string UpstreamClient::context(const CallContext& ctx) const {
 }
 
 std::string UpstreamClient::redact(std::string message) const {
-    const std::string& key = api_key_.reveal();
-    if (key.empty()) return message;
-    const std::string shown = api_key_.redacted();
-    for (auto at = message.find(key); at != std::string::npos; at = message.find(key, at + shown.size())) {
-        message.replace(at, key.size(), shown);
-    }
-    return message;
+    return llamaparse::redact(std::move(message), api_key_);
 }
 
 HttpRequest UpstreamClient::build(const CallContext& ctx, Call call) const {
@@ -109,7 +113,7 @@ HttpRequest UpstreamClient::build(const CallContext& ctx, Call call) const {
             if (response.status >= 200 && response.status < 300) return std::nullopt;
             auto error = error_for_status(response.status, {});
             error->message = redact("LlamaParse " + std::to_string(response.status) + " on " + where + ": " +
-                                    upstream_detail(response.body) + tail);
+                                    upstream_detail(response.body, api_key_) + tail);
             if (error->kind == ErrorKind::auth) error->message += key_hint;
             if (error->kind == ErrorKind::quota) error->message += "; the LlamaCloud account is out of credits";
             return error;
@@ -141,18 +145,20 @@ Result<boost::json::value> UpstreamClient::decode(const HttpResponse& response, 
     if (ec) {
         return Error::make(ErrorKind::upstream_error,
                            redact("LlamaParse answered " + std::string(where) + " with invalid JSON (" + ec.message() +
-                                  "; body \"" + excerpt(response.body, 120) + "\")" + context(ctx)),
+                                  "; body \"" + excerpt(redact(response.body), 120) + "\")" + context(ctx)),
                            response.status);
     }
     return json;
 }
 
 void UpstreamClient::note_headers(const HttpResponse& response) const {
-    std::lock_guard lock(mutex_);
+    std::map<std::string, std::string> facts;
     for (const auto& header : response.headers) {
         auto name = lowercase(header.name);
-        if (is_fact_header(name)) facts_[name] = header.value;
+        if (is_fact_header(name)) facts[name] = redact(header.value);
     }
+    std::lock_guard lock(mutex_);
+    facts_ = std::move(facts);  // a header this answer did not send is no longer known
 }
 
 std::vector<std::pair<std::string, std::string>> UpstreamClient::upstream_facts() const {

@@ -34,9 +34,13 @@ struct Call {
 // "a%20b" for "a b": RFC 3986 unreserved characters stay, everything else is percent-encoded.
 std::string url_encode(std::string_view text);
 
+// `text` with every occurrence of `key` replaced by key.redacted().
+std::string redact(std::string text, const Secret& key);
+
 // What an error body says: FastAPI's {"detail": ...} (a string as is, a list or object as compact
-// JSON), else the body itself, trimmed and shortened.
-std::string upstream_detail(std::string_view body);
+// JSON), else the body itself, trimmed and shortened. `key` is redacted before the text is cut,
+// so no piece of a key straddling the cut survives.
+std::string upstream_detail(std::string_view body, const Secret& key);
 
 // The LlamaCloud side of one backend: builds authenticated requests, turns non-2xx answers into
 // errors named after the request ("LlamaParse 402 on POST /api/v2/parse/upload: ..."), decodes
@@ -58,7 +62,7 @@ public:
     // `message` with the API key replaced by its redacted form.
     std::string redact(std::string message) const;
 
-    // Rate-limit and request-id headers from the latest answers, as {header, value}.
+    // Rate-limit and request-id headers of the latest answer (only those it sent), as {header, value}.
     std::vector<std::pair<std::string, std::string>> upstream_facts() const;
 
 private:

@@ -82,29 +82,32 @@ Result<std::string> document(const boost::json::value& answer, std::string_view 
     return std::string(value->as_string());
 }
 
-Result<Usage> usage_of(const boost::json::value& answer, std::string_view where) {
-    Usage usage;
+Result<JobUsage> usage_of(const boost::json::value& answer, std::string_view where) {
+    JobUsage out;
     const auto* metadata = member(answer, "job_metadata");
-    if (!metadata || metadata->is_null()) return usage;
+    if (!metadata || metadata->is_null()) {
+        out.credits_unknown = "the result has no job_metadata";
+        return out;
+    }
     if (!metadata->is_object()) return shape_error(where, "has job_metadata that is " + json_kind(*metadata));
     if (const auto* pages = member(*metadata, "job_pages"); pages && !pages->is_null()) {
         auto whole = whole_number(*pages);
         if (!whole || *whole < 0) return shape_error(where, "has job_metadata.job_pages that is not a count");
-        usage.pages = *whole;
+        out.usage.pages = *whole;
     }
     const auto* cache_hit = member(*metadata, "job_is_cache_hit");
-    if (cache_hit && cache_hit->is_bool() && cache_hit->as_bool()) return usage;
-    for (std::string_view key : {"job_credits_usage", "credits_used"}) {
-        const auto* credits = member(*metadata, key);
-        if (!credits || credits->is_null()) continue;
-        auto number = any_number(*credits);
-        if (!number || *number < 0) {
-            return shape_error(where, "has job_metadata." + std::string(key) + " that is not a non-negative number");
-        }
-        usage.credits = *number;
-        break;
+    if (cache_hit && cache_hit->is_bool() && cache_hit->as_bool()) return out;
+    const auto* credits = member(*metadata, "job_credits_usage");
+    if (!credits || credits->is_null()) {
+        out.credits_unknown = "job_metadata has no job_credits_usage";
+        return out;
     }
-    return usage;
+    auto number = any_number(*credits);
+    if (!number || *number < 0) {
+        return shape_error(where, "has job_metadata.job_credits_usage that is not a non-negative number");
+    }
+    out.usage.credits = *number;
+    return out;
 }
 
 Result<std::vector<PageItem>> json_pages(const boost::json::value& answer, std::string_view where) {

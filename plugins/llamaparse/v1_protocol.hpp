@@ -42,9 +42,15 @@ Result<Job> job_of(const boost::json::value& answer, std::string_view where);
 // The document from /result/markdown ("markdown") or /result/text ("text").
 Result<std::string> document(const boost::json::value& answer, std::string_view field, std::string_view where);
 
+struct JobUsage {
+    Usage usage;
+    std::string credits_unknown;  // why credits are not known (and counted as 0); empty when known
+};
+
 // Pages and credits from a result's job_metadata: pages = job_pages; credits 0 for a cache hit,
-// else job_credits_usage, else credits_used. Absent job_metadata: nothing known, zero usage.
-Result<Usage> usage_of(const boost::json::value& answer, std::string_view where);
+// else job_credits_usage. Never credits_used: that is the account's running total, not the job's.
+// Without job_credits_usage (or without job_metadata) credits are 0 and credits_unknown says why.
+Result<JobUsage> usage_of(const boost::json::value& answer, std::string_view where);
 
 // Pages of /result/json: {"pages":[{"page":1,"md":"...","text":"..."}]}, in page order.
 Result<std::vector<PageItem>> json_pages(const boost::json::value& answer, std::string_view where);

@@ -98,11 +98,7 @@ Result<Upload> upload(const ParseRequest& request, const LlamaParseSettings& set
     return out;
 }
 
-QueryParams poll_query(bool expand_items) {
-    QueryParams query = {{"expand", "markdown"}, {"expand", "text"}};
-    if (expand_items) query.emplace_back("expand", "items");
-    return query;
-}
+QueryParams poll_query() { return {{"expand", "markdown"}, {"expand", "text"}, {"expand", "usage"}}; }
 
 Result<std::string> created_job_id(const boost::json::value& answer, std::string_view where) {
     return required_string(answer, "id", where);
@@ -185,6 +181,7 @@ Result<Completed> completed(const boost::json::value& answer, std::string_view w
         auto number = any_number(*credits);
         if (!number || *number < 0) return shape_error(where, "has job.usage.credits that is not a non-negative number");
         response.usage.credits = *number;
+        out.credits_billed = true;
     }
     return out;
 }

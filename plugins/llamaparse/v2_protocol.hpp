@@ -37,8 +37,8 @@ struct Upload {
 // The multipart body: the `file` part, then the `configuration` part.
 Result<Upload> upload(const ParseRequest& request, const LlamaParseSettings& settings, MultipartBody form = {});
 
-// expand=markdown&expand=text, plus expand=items when asked.
-QueryParams poll_query(bool expand_items);
+// expand=markdown&expand=text&expand=usage: the pages and, once billed, job.usage.credits.
+QueryParams poll_query();
 
 // The new job's id from the create answer.
 Result<std::string> created_job_id(const boost::json::value& answer, std::string_view where);
@@ -60,10 +60,12 @@ struct FailedPage {
 struct Completed {
     ParseResponse response;               // the pages that parsed
     std::vector<FailedPage> failed_pages;  // success:false pages, in page order
+    bool credits_billed = false;           // job.usage.credits was a number (null: not billed yet)
 };
 
 // A COMPLETED poll answer as a ParseResponse: pages by page_number from markdown.pages and
-// text.pages, markdown and text joined with blank lines, usage from job.usage.credits.
+// text.pages, markdown and text joined with blank lines, usage from job.usage.credits (absent or
+// null: 0).
 Result<Completed> completed(const boost::json::value& answer, std::string_view where);
 
 }  // namespace switchboard::llamaparse::v2

@@ -73,12 +73,13 @@ std::string embeddings_body(const EmbeddingsRequest& request, const Batch& batch
 }
 
 Result<EmbeddingsAnswer> parse_embeddings(std::string_view body, std::size_t inputs,
-                                          std::optional<std::int32_t> dimensions) {
+                                          std::optional<std::int32_t> dimensions, const Secret& key) {
     boost::system::error_code ec;
     json::value root = json::parse(body, ec);
-    if (ec) return problem("is not valid JSON (" + ec.message() + "): " + snippet(body, 120));
+    auto quoted = [&] { return snippet(redact(std::string(body), key), 120); };
+    if (ec) return problem("is not valid JSON (" + ec.message() + "): " + quoted());
     const auto* object = root.if_object();
-    if (!object) return problem("is not a JSON object: " + snippet(body, 120));
+    if (!object) return problem("is not a JSON object: " + quoted());
 
     const json::value* kind = object->if_contains("object");
     if (!kind || !kind->is_string() || kind->get_string() != "list") {

@@ -10,6 +10,7 @@
 #include "openai_embeddings/batch_plan.hpp"
 #include "openai_embeddings/openai_settings.hpp"
 #include "switchboard/result.hpp"
+#include "switchboard/secret.hpp"
 #include "switchboard/types.hpp"
 
 namespace switchboard::openai {
@@ -31,8 +32,9 @@ struct EmbeddingsAnswer {
 // "index" (each of 0..inputs-1 exactly once), embeddings as base64 float32 or number arrays, all
 // of one non-zero width (equal to `dimensions` when set), the model, usage.prompt_tokens and
 // usage.total_tokens. Anything else is an upstream_error whose message continues
-// "OpenAI answer to POST /embeddings …", e.g. "has 2 entries in \"data\" for 3 inputs".
+// "OpenAI answer to POST /embeddings …", e.g. "has 2 entries in \"data\" for 3 inputs"; a body
+// quoted in it has `key` redacted before it is shortened.
 Result<EmbeddingsAnswer> parse_embeddings(std::string_view body, std::size_t inputs,
-                                          std::optional<std::int32_t> dimensions);
+                                          std::optional<std::int32_t> dimensions, const Secret& key);
 
 }  // namespace switchboard::openai

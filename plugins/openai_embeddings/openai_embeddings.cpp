@@ -113,10 +113,10 @@ Task<Result<EmbeddingsAnswer>> OpenAIEmbeddings::send_batch(CallContext ctx, con
         co_return error;
     }
     remember(response.value());
-    auto answer = parse_embeddings(response->body, batch.size(), request.dimensions);
+    auto answer = parse_embeddings(response->body, batch.size(), request.dimensions, api_key_);
     if (!answer) {
         co_return Error::make(ErrorKind::upstream_error,
-                              "OpenAI answer to POST /embeddings " + answer.error().message +
+                              scrub("OpenAI answer to POST /embeddings " + answer.error().message) +
                                   context(ctx.request_id, response->header("x-request-id")),
                               response->status);
     }
@@ -175,8 +175,8 @@ HttpRequest OpenAIEmbeddings::upstream_request(std::string method, std::string_v
                             call + " (" + label + "): " + std::to_string(response.status) + ", x-request-id " +
                                 std::string(upstream_id.value_or("none")));
             }
-            auto error = classify_answer(response, call);
-            if (error) error->message = scrub(std::move(error->message)) + context(request_id, upstream_id);
+            auto error = classify_answer(response, call, api_key_);
+            if (error) error->message += context(request_id, upstream_id);
             return error;
         } catch (...) {
             return error_for_status(response.status, "OpenAI " + std::to_string(response.status) + " on " + call);
@@ -221,24 +221,20 @@ std::optional<Error> OpenAIEmbeddings::invalid_request(const CallContext& ctx, c
 
 std::string OpenAIEmbeddings::context(std::string_view request_id, std::optional<std::string_view> upstream_id) const {
     std::string text = " (backend '" + backend_ + "', request " + std::string(request_id);
-    if (upstream_id && !upstream_id->empty()) text += ", x-request-id " + snippet(*upstream_id, 100);
+    if (upstream_id && !upstream_id->empty()) {
+        text += ", x-request-id " + snippet(scrub(std::string(*upstream_id)), 100);
+    }
     return text + ")";
 }
 
-std::string OpenAIEmbeddings::scrub(std::string text) const {
-    const std::string& key = api_key_.reveal();
-    if (key.empty()) return text;
-    const std::string redacted = api_key_.redacted();
-    for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + redacted.size())) {
-        text.replace(at, key.size(), redacted);
-    }
-    return text;
-}
+std::string OpenAIEmbeddings::scrub(std::string text) const { return redact(std::move(text), api_key_); }
 
 void OpenAIEmbeddings::remember(const HttpResponse& response) const {
     std::lock_guard lock(facts_mutex_);
+    // Each answer replaces them all: a header the latest answer did not send is no longer known.
     auto keep = [&](std::string& field, std::string_view header) {
-        if (auto value = response.header(header)) field = snippet(*value, 100);
+        auto value = response.header(header);
+        field = value ? snippet(scrub(std::string(*value)), 100) : std::string();
     };
     keep(facts_.request_id, "x-request-id");
     keep(facts_.limit_requests, "x-ratelimit-limit-requests");

@@ -27,13 +27,13 @@ public:
     Task<Result<EmbeddingsResponse>> embed(CallContext ctx, EmbeddingsRequest request) override;
     // GET {base_url}/models, one attempt: 2xx is healthy, anything else maps as a call's error.
     Task<Status> health(CallContext ctx) override;
-    // From the latest answer that carried them: x-request-id and the x-ratelimit-* headers.
+    // The latest answer's x-request-id and x-ratelimit-* headers (those it sent).
     std::vector<std::pair<std::string, std::string>> status_details() const override;
 
     const OpenAISettings& settings() const noexcept { return settings_; }
 
 private:
-    // The latest values of the headers status_details() shows; empty until an answer had them.
+    // The headers status_details() shows, as the latest answer sent them; empty when it did not.
     struct UpstreamFacts {
         std::string request_id;
         std::string limit_requests;

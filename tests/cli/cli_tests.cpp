@@ -401,3 +401,50 @@ mock = "mock-parse"
     CHECK(everything.find(openai_key.substr(3)) == std::string::npos);
     CHECK(everything.find(llama_key.substr(4)) == std::string::npos);
 }
+
+TEST_CASE("status probes the real backends and shows what their upstream last said", "[cli][real]") {
+    using switchboard::testing::FakeLlamaParse;
+    using switchboard::testing::FakeOpenAI;
+    const std::string openai_key = "sk-test-STATUSKEY-abcdefghijklmnopqrstuvwxyz0123";
+    const std::string llama_key = "llx-test-STATUSKEY-abcdefghijklmnopqrstuvwxyz01";
+    FakeOpenAI openai(openai_key);
+    FakeLlamaParse llama(llama_key);
+    switchboard::testing::TempDir s;
+    auto config = s.write("hybrid.toml", R"([host]
+default_mode = "hybrid"
+
+[backends.openai]
+plugin = "openai-embeddings"
+
+[backends.llamaparse]
+plugin = "llamaparse"
+
+[backends.mock-embed]
+plugin = "mock-embeddings"
+
+[services.embeddings]
+capability = "embeddings"
+real = ["openai"]
+mock = "mock-embed"
+
+[services.documents]
+capability = "parse"
+real = ["llamaparse"]
+)");
+    auto r = run(s, {"status", "--config", config.string()},
+                 "OPENAI_API_KEY=" + quote(openai_key) + " OPENAI_BASE_URL=" + quote(openai.base_url()) +
+                     " LLAMA_CLOUD_API_KEY=" + quote(llama_key) + " LLAMA_CLOUD_BASE_URL=" + quote(llama.base_url()));
+
+    INFO(r.out + r.err);
+    CHECK(r.exit_code == 0);
+    // One probe each: GET /v1/models and GET /api/v2/parse?page_size=1.
+    REQUIRE(openai.request_count() == 1);
+    CHECK(openai.requests()[0].method == "GET");
+    CHECK(openai.requests()[0].path == "/v1/models");
+    REQUIRE(llama.server().request_count() == 1);
+    CHECK(llama.server().requests()[0].path == "/api/v2/parse");
+    CHECK(r.out.find("\nopenai:\n  upstream request id: req_") != std::string::npos);
+    CHECK(r.out.find("  requests remaining: ") != std::string::npos);
+    CHECK((r.out + r.err).find(openai_key) == std::string::npos);
+    CHECK((r.out + r.err).find(llama_key) == std::string::npos);
+}

@@ -268,20 +268,24 @@ struct FakeLlamaParse::Job {
         return "PENDING";
     }
 
-    json::object v2_json(const std::string& status) const {
+    // `usage` only when asked for (a poll with expand=usage).
+    json::object v2_json(const std::string& status, bool with_usage = false) const {
         bool failed = status == "FAILED" || status == "CANCELLED";
         json::value message = nullptr;
         if (failed && !script.error_message.empty()) message = json::string(script.error_message);
-        json::value credits = nullptr;
-        if (status == "COMPLETED") credits = static_cast<double>(good_pages()) * page_credits;
-        return json::object{{"id", id},
-                            {"project_id", "prj-fake"},
-                            {"status", status},
-                            {"tier", tier},
-                            {"version", version},
-                            {"created_at", "2026-01-01T00:00:00Z"},
-                            {"error_message", std::move(message)},
-                            {"usage", json::object{{"credits", std::move(credits)}}}};
+        json::object job{{"id", id},
+                         {"project_id", "prj-fake"},
+                         {"status", status},
+                         {"tier", tier},
+                         {"version", version},
+                         {"created_at", "2026-01-01T00:00:00Z"},
+                         {"error_message", std::move(message)}};
+        if (with_usage) {
+            json::value credits = nullptr;
+            if (status == "COMPLETED" && !script.unbilled) credits = static_cast<double>(good_pages()) * page_credits;
+            job["usage"] = json::object{{"credits", std::move(credits)}};
+        }
+        return job;
     }
 
     json::object v1_metadata() const {
@@ -696,7 +700,7 @@ Reply FakeLlamaParse::v2_job(const RecordedRequest& request, std::string_view id
     auto wants = [&](std::string_view name) {
         return std::find(expansions.begin(), expansions.end(), name) != expansions.end();
     };
-    json::object answer{{"job", job.v2_json(status)}};
+    json::object answer{{"job", job.v2_json(status, wants("usage"))}};
     bool done = status == "COMPLETED";
     if (wants("markdown")) {
         json::array pages;

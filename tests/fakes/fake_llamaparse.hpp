@@ -35,6 +35,7 @@ struct JobScript {
     std::vector<std::int32_t> failed_pages;  // v2: these pages come back success:false
     bool cache_hit = false;                  // v1: job_is_cache_hit
     bool omit_job_credits_usage = false;     // v1: job_metadata without job_credits_usage
+    bool unbilled = false;                   // v2: job.usage.credits stays null once COMPLETED
 
     static JobScript completes_after(int pending_polls);
     static JobScript stays_pending();
@@ -73,8 +74,9 @@ struct FakeExchange {
 // LlamaParse v1 and v2 on a loopback port, speaking the wire format of
 // ../shared/reference/llamaparse.md: v1 upload / job status / result (markdown, text, json) under
 // both /api/parsing and /api/v1/parsing; v2 upload, create from source_url or file_id, poll with
-// expand, cancel and list. Every request must carry "Authorization: Bearer <api_key>" (else 401
-// {"detail":"Invalid authentication token"}). Thread-safe; usable from tests and benchmarks.
+// expand (job.usage only with expand=usage), cancel and list. Every request must carry
+// "Authorization: Bearer <api_key>" (else 401 {"detail":"Invalid authentication token"}).
+// Thread-safe; usable from tests and benchmarks.
 //
 // Content is deterministic: the uploaded bytes split into pages at form feeds ('\f'; a final
 // one starts no page), page N's markdown "# Page N\n\n<text>" and its text the raw page text.

@@ -220,6 +220,11 @@ void FakeOpenAI::set_latency(std::chrono::milliseconds latency) {
     latency_ = latency;
 }
 
+void FakeOpenAI::set_token_counting(TokenCounting counting) {
+    std::lock_guard lock(mutex_);
+    token_counting_ = counting;
+}
+
 Reply FakeOpenAI::handle(const RecordedRequest& request) {
     Script script;
     std::uint64_t number = 0;
@@ -343,9 +348,16 @@ Reply FakeOpenAI::embeddings(const RecordedRequest& request, std::uint64_t numbe
         dimensions = static_cast<std::int32_t>(*number_value);
     }
 
+    bool per_byte = false;
+    {
+        std::lock_guard lock(mutex_);
+        per_byte = token_counting_ == TokenCounting::bytes;
+    }
     std::int64_t tokens = 0;
     for (const auto& input : inputs) {
-        std::int64_t count = input.is_tokens ? static_cast<std::int64_t>(input.tokens.size()) : count_tokens(input.text);
+        std::int64_t count = input.is_tokens ? static_cast<std::int64_t>(input.tokens.size())
+                             : per_byte      ? std::max<std::int64_t>(1, static_cast<std::int64_t>(input.text.size()))
+                                             : count_tokens(input.text);
         if (count > max_tokens_per_input) {
             return finish(invalid_body("This model's maximum context length is 8192 tokens, however you requested " +
                                        std::to_string(count) + " tokens (" + std::to_string(count) +

@@ -23,7 +23,9 @@ namespace switchboard::testing {
 //
 // An embedding is derived from the model and the input alone: a unit vector of the model's width
 // (1536, or 3072 for text-embedding-3-large), truncated and renormalised to `dimensions` when
-// asked. Usage counts ceil(bytes / 4) tokens per text (at least 1) and the length of a token array.
+// asked. Usage counts ceil(bytes / 4) tokens per text (at least 1; or one a byte, see
+// set_token_counting) and the length of a token array; the per-input and per-request token limits
+// are checked against that count.
 class FakeOpenAI {
 public:
     // Answers one request instead of the default handling; `normal` is what the fake would
@@ -31,6 +33,10 @@ public:
     using Script = std::function<Reply(const RecordedRequest& request, const Reply& normal)>;
 
     enum class RetryAfterHeader { seconds, milliseconds, none };
+    // How a text's tokens are counted: ceil(bytes / 4), about what English text costs, or one a
+    // byte, the most a text can cost (each token is at least a byte), which a client estimating
+    // tokens by bytes must still keep within max_tokens_per_request.
+    enum class TokenCounting { quarter_bytes, bytes };
 
     static constexpr std::int64_t max_inputs = 2048;
     static constexpr std::int64_t max_tokens_per_input = 8192;
@@ -55,6 +61,7 @@ public:
     std::size_t pending() const;
     // Real time every default answer waits before it is sent.
     void set_latency(std::chrono::milliseconds latency);
+    void set_token_counting(TokenCounting counting);  // quarter_bytes until set
 
     // Reference answers to push.
     static Reply error(int status, std::string_view message, std::string_view type,
@@ -78,7 +85,7 @@ public:
                                         std::optional<std::int32_t> dimensions = std::nullopt);
     static std::vector<float> embedding(std::string_view model, const std::vector<std::int64_t>& tokens,
                                         std::optional<std::int32_t> dimensions = std::nullopt);
-    static std::int64_t count_tokens(std::string_view text);
+    static std::int64_t count_tokens(std::string_view text);  // ceil(bytes / 4), at least 1
     static std::optional<std::int32_t> native_dimensions(std::string_view model);  // nullopt: unknown model
     static std::string base64_floats(const std::vector<float>& values);            // packed LE float32
 
@@ -93,6 +100,7 @@ private:
     mutable std::mutex mutex_;
     std::deque<Script> scripts_;
     std::chrono::milliseconds latency_{0};
+    TokenCounting token_counting_ = TokenCounting::quarter_bytes;
     std::uint64_t requests_seen_ = 0;
     std::int64_t tokens_used_ = 0;
     std::unique_ptr<LoopbackServer> server_;  // last: its thread calls handle() until destroyed

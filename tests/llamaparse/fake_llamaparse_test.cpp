@@ -66,10 +66,13 @@ TEST_CASE("fake LlamaParse creates v2 jobs from a source_url and lists them newe
                               "application/json");
     CHECK(body_of(second).at("status") == "PENDING");
 
-    client.send("GET", "/api/v2/parse/pjb-000001?expand=markdown");
+    auto running = body_of(client.send("GET", "/api/v2/parse/pjb-000001?expand=markdown&expand=usage"));
+    CHECK(running.at("job").at("usage").at("credits").is_null());  // not billed yet
     auto done = body_of(client.send("GET", "/api/v2/parse/pjb-000001?expand=markdown&expand=job_metadata"));
     CHECK(done.at("job").at("status") == "COMPLETED");
-    CHECK(done.at("job").at("usage").at("credits") == 3.0);
+    CHECK_FALSE(done.at("job").as_object().contains("usage"));  // only with expand=usage
+    auto billed = body_of(client.send("GET", "/api/v2/parse/pjb-000001?expand=usage"));
+    CHECK(billed.at("job").at("usage").at("credits") == 3.0);
     CHECK(done.at("markdown").at("pages").at(0).at("markdown") == "# Page 1\n\nContent of https://x.test/a.pdf");
     CHECK_FALSE(done.as_object().contains("text"));
 

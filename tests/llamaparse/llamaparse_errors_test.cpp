@@ -134,6 +134,62 @@ TEST_CASE("a key echoed by the upstream is redacted from the error", "[llamapars
     rig.check_no_key();
 }
 
+TEST_CASE("a key straddling the cut of a quoted upstream text is redacted before the cut", "[llamaparse]") {
+    // Each text places the key's first 12 bytes inside the part that is kept.
+    Rig rig;
+    rig.fake.push(FakeLlamaParse::error(400, std::string(488, 'd') + test_key + " tail"), upload_route);
+    auto detail = rig.parse();
+    CHECK(error_of(detail).message == "LlamaParse 400 on POST /api/v2/parse/upload: " + std::string(488, 'd') +
+                                          "llx-**** tai... (backend 'llama-test', request req-1)");
+
+    Reply text_body;
+    text_body.status = 400;
+    text_body.headers.push_back({"Content-Type", "text/plain"});
+    text_body.body = std::string(288, 'b') + test_key + " tail";
+    rig.fake.push(text_body, upload_route);
+    auto body = rig.parse();
+    CHECK(error_of(body).message == "LlamaParse 400 on POST /api/v2/parse/upload: " + std::string(288, 'b') +
+                                        "llx-**** tai... (backend 'llama-test', request req-1)");
+
+    rig.fake.push(Reply::json(200, "{" + std::string(107, 'j') + test_key + " tail"), upload_route);
+    auto invalid = rig.parse();
+    CHECK(error_of(invalid).kind == ErrorKind::upstream_error);
+    CHECK(error_of(invalid).message == "LlamaParse answered POST /api/v2/parse/upload with invalid JSON (syntax error; "
+                                       "body \"{" + std::string(107, 'j') + "llx-**** tai...\") (backend 'llama-test', "
+                                       "request req-1)");
+
+    for (const auto* result : {&detail, &body, &invalid}) {
+        INFO(result->error().message);
+        CHECK(key_piece_in(result->error().message).empty());
+    }
+    rig.check_no_key();
+}
+
+TEST_CASE("a poll answer over max_response_bytes ends the call at once with an upstream error", "[llamaparse]") {
+    config::HttpSettings small = test_http();
+    small.max_response_bytes = 1024;
+    Rig rig({}, test_key, small);
+    rig.fake.push(Reply::json(200, R"({"job": {"status": "RUNNING"}, "padding": ")" + std::string(2000, 'p') + "\"}"),
+                  "GET /api/v2/parse/");
+    auto response = rig.parse();
+    const Error& error = error_of(response);
+    CHECK(error.kind == ErrorKind::upstream_error);
+    CHECK(error.message == "response body larger than 1024 bytes from GET " + rig.fake.base_url() +
+                               "/api/v2/parse/pjb-000001?expand=markdown&expand=text&expand=usage");
+    CHECK(rig.times_of("GET /api/v2/parse/") == std::vector<double>{1});  // one attempt, no further poll
+}
+
+TEST_CASE("a poll answer cut short on every attempt ends the call with an upstream error, no further poll",
+          "[llamaparse]") {
+    Rig rig;
+    for (int i = 0; i < 3; ++i) rig.fake.push(FakeLlamaParse::truncated(), "GET /api/v2/parse/");
+    auto response = rig.parse();
+    const Error& error = error_of(response);
+    CHECK(error.kind == ErrorKind::upstream_error);
+    CHECK(rig.times_of("GET /api/v2/parse/") == std::vector<double>{1, 1.5, 2.5});  // the host's three attempts
+    CHECK(rig.harness.logger.count(LogLevel::warn, "polling again") == 0);
+}
+
 TEST_CASE("health lists one v2 job with the key: ok, or the mapped error", "[llamaparse]") {
     Rig rig({{"project_id", std::string("prj-1")}});
     CHECK(rig.health().ok());

@@ -19,6 +19,19 @@
 namespace switchboard::llamaparse {
 namespace {
 
+// Stops an io_context's loop thread and joins it when the scope ends.
+struct IoStop {
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type>& work;
+    boost::asio::io_context& io;
+    std::thread& loop;
+
+    ~IoStop() {
+        work.reset();
+        io.stop();
+        if (loop.joinable()) loop.join();
+    }
+};
+
 template <class T>
 T wait_for(Task<T> task, std::chrono::seconds limit) {
     auto done = std::make_shared<std::promise<T>>();
@@ -41,7 +54,12 @@ TEST_CASE("llamaparse parses a one-page text file on the real API", "[llamaparse
     switchboard::testing::CaptureLogger logger;
     config::HttpSettings settings;
     http::BackendHttpClient client("llamaparse-real", settings, transport, clock, logger);
+    LlamaParse plugin;
     std::thread loop([&io] { io.run(); });
+    // On every way out, a failed REQUIRE included: stop the loop and join it before anything it
+    // may still touch (the plugin, the client) is destroyed. A joinable std::thread left to its
+    // destructor would call std::terminate.
+    IoStop stop{work, io, loop};
 
     BackendConfig config;
     config.backend = "llamaparse-real";
@@ -49,7 +67,6 @@ TEST_CASE("llamaparse parses a one-page text file on the real API", "[llamaparse
     if (const char* base = std::getenv("LLAMA_CLOUD_BASE_URL"); base && *base) config.settings.set("base_url", std::string(base));
     config.settings.set("job_timeout_ms", std::int64_t{300'000});
     config.api_key = Secret(key);
-    LlamaParse plugin;
     REQUIRE(plugin.start(HostServices{&logger, &clock, nullptr, &client}, config).ok());
 
     CallContext ctx;
@@ -72,11 +89,7 @@ TEST_CASE("llamaparse parses a one-page text file on the real API", "[llamaparse
         CHECK(response.value().usage.pages >= 1);
     }
     for (const auto& line : logger.lines()) CHECK(line.message.find(key) == std::string::npos);
-
     plugin.shutdown();
-    work.reset();
-    io.stop();
-    loop.join();
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <functional>
 #include <initializer_list>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,6 +27,16 @@ inline const std::string test_key = "llx-test-0123456789abcdef0123456789abcdef";
 inline constexpr const char* backend_name = "llama-test";
 
 using SettingList = std::initializer_list<std::pair<std::string, SettingValue>>;
+
+// The first 8-byte piece of the test key found in `text`, or "" when none is: a key cut in two
+// and only partly redacted still shows such a piece.
+inline std::string key_piece_in(std::string_view text) {
+    for (std::size_t at = 0; at + 8 <= test_key.size(); ++at) {
+        std::string piece = test_key.substr(at, 8);
+        if (text.find(piece) != std::string_view::npos) return piece;
+    }
+    return {};
+}
 
 // The host's retry policy as the tests see it: 3 attempts, 0.5 s then 1 s backoff (no jitter).
 inline config::HttpSettings test_http() {

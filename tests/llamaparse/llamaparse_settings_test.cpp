@@ -101,7 +101,8 @@ TEST_CASE("llamaparse refuses bad settings, naming the key and where it was writ
     CHECK(refusal({{"poll_initial_ms", std::int64_t{3000}}, {"poll_max_ms", std::int64_t{2000}}}) ==
           "setting 'poll_max_ms' at switchboard.toml:11:1 must not be below poll_initial_ms (3000), got 2000");
     CHECK(refusal({{"job_timeout_ms", std::string("30m")}}) == "setting 'job_timeout_ms' at switchboard.toml:10:1 must be an integer");
-    CHECK(refusal({{"expand_items", std::string("yes")}}) == "setting 'expand_items' at switchboard.toml:10:1 must be a boolean");
+    CHECK(refusal({{"api", std::string("v1")}, {"expand_items", std::string("yes")}}) ==
+          "setting 'expand_items' at switchboard.toml:11:1 must be a boolean");
 }
 
 TEST_CASE("llamaparse refuses settings of the other API generation and unknown keys", "[llamaparse]") {
@@ -109,6 +110,11 @@ TEST_CASE("llamaparse refuses settings of the other API generation and unknown k
           "setting 'tier' at switchboard.toml:11:1 applies to api = \"v2\" only; remove it or set api = \"v2\"");
     CHECK(refusal({{"parse_mode", std::string("parse_page_with_llm")}}) ==
           "setting 'parse_mode' at switchboard.toml:10:1 applies to api = \"v1\" only; remove it or set api = \"v1\"");
+    // v2 answers carry no place for items, so v2 would fetch them only to drop them.
+    CHECK(refusal({{"expand_items", true}}) ==
+          "setting 'expand_items' at switchboard.toml:10:1 applies to api = \"v1\" only; remove it or set api = \"v1\"");
+    CHECK(refusal({{"api", std::string("v2")}, {"expand_items", false}}) ==
+          "setting 'expand_items' at switchboard.toml:11:1 applies to api = \"v1\" only; remove it or set api = \"v1\"");
     CHECK(refusal({{"poll_interval_ms", std::int64_t{5}}}) ==
           "unknown setting 'poll_interval_ms' in switchboard.toml [backends.llama.settings] (known: api, base_url, tier, "
           "version, parse_mode, organization_id, project_id, poll_initial_ms, poll_step_ms, poll_max_ms, job_timeout_ms, "

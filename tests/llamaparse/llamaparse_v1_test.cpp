@@ -69,7 +69,8 @@ TEST_CASE("v1 sends the backend's parse_mode when the request names none", "[lla
           std::vector<std::pair<std::string, std::string>>{{"parse_mode", "parse_page_without_llm"}});
 }
 
-TEST_CASE("v1 cache hit is free and older metadata falls back to credits_used", "[llamaparse]") {
+TEST_CASE("v1 cache hit is free; without job_credits_usage credits count 0 with a warning, never credits_used",
+          "[llamaparse]") {
     Rig rig({{"api", std::string("v1")}});
     rig.fake.set_account_credits_used(100);
     rig.fake.script_next_job(JobScript::cache_hit_v1());
@@ -80,8 +81,13 @@ TEST_CASE("v1 cache hit is free and older metadata falls back to credits_used", 
     JobScript older;
     older.omit_job_credits_usage = true;
     rig.fake.script_next_job(older);
-    auto billed = rig.parse();
-    CHECK(ok_value(billed).usage.credits == 106);
+    auto unknown = rig.parse();
+    CHECK(ok_value(unknown).usage.pages == 2);
+    CHECK(ok_value(unknown).usage.credits == 0);  // not the account's running total, credits_used (106)
+    CHECK(rig.harness.logger.has(LogLevel::warn, "req-1",
+                                 "LlamaParse job 00000000-0000-4000-8000-000000000002: job_metadata has no "
+                                 "job_credits_usage; credits unknown, counted as 0"));
+    CHECK(rig.harness.logger.count(LogLevel::warn, "credits unknown") == 1);  // none for the cache hit
 }
 
 TEST_CASE("v1 with expand_items fills pages from /result/json", "[llamaparse]") {

@@ -29,8 +29,8 @@ TEST_CASE("v2 uploads the file and configuration parts and assembles the COMPLET
 
     CHECK(rig.routes() == std::vector<std::string>{
                               "POST /api/v2/parse/upload",
-                              "GET /api/v2/parse/pjb-000001?expand=markdown&expand=text",
-                              "GET /api/v2/parse/pjb-000001?expand=markdown&expand=text",
+                              "GET /api/v2/parse/pjb-000001?expand=markdown&expand=text&expand=usage",
+                              "GET /api/v2/parse/pjb-000001?expand=markdown&expand=text&expand=usage",
                           });
     for (const auto& request : rig.fake.server().requests()) {
         CHECK(request.header("Authorization") == "Bearer " + test_key);
@@ -67,16 +67,29 @@ TEST_CASE("v2 sends the request's mode as tier, target pages and extras in the c
           R"({"tier":"agentic","version":"2026-09-07","target_pages":"1","disable_cache":true,"max_pages":2})");
 }
 
-TEST_CASE("v2 sends organization_id and project_id on every request, and expand=items when asked", "[llamaparse]") {
-    Rig rig({{"organization_id", std::string("org 7")}, {"project_id", std::string("prj-1")}, {"expand_items", true}});
+TEST_CASE("v2 sends organization_id and project_id on every request", "[llamaparse]") {
+    Rig rig({{"organization_id", std::string("org 7")}, {"project_id", std::string("prj-1")}});
     auto response = rig.parse();
     REQUIRE(response.ok());
     CHECK(rig.routes() ==
           std::vector<std::string>{
               "POST /api/v2/parse/upload?organization_id=org%207&project_id=prj-1",
-              "GET /api/v2/parse/pjb-000001?organization_id=org%207&project_id=prj-1&expand=markdown&expand=text&expand=items",
-              "GET /api/v2/parse/pjb-000001?organization_id=org%207&project_id=prj-1&expand=markdown&expand=text&expand=items",
+              "GET /api/v2/parse/pjb-000001?organization_id=org%207&project_id=prj-1&expand=markdown&expand=text&expand=usage",
+              "GET /api/v2/parse/pjb-000001?organization_id=org%207&project_id=prj-1&expand=markdown&expand=text&expand=usage",
           });
+}
+
+TEST_CASE("v2 counts credits not billed yet as 0 and says so at debug", "[llamaparse]") {
+    Rig rig;
+    JobScript unbilled;
+    unbilled.unbilled = true;
+    rig.fake.script_next_job(unbilled);
+    auto response = rig.parse();
+    CHECK(ok_value(response).usage.pages == 2);
+    CHECK(ok_value(response).usage.credits == 0);
+    CHECK(rig.harness.logger.has(LogLevel::debug, "req-1",
+                                 "LlamaParse job pjb-000001: job.usage.credits is null, not billed yet; credits "
+                                 "counted as 0"));
 }
 
 TEST_CASE("v2 polls after 1, 2, 3, 4, 5, 5 s until the job completes", "[llamaparse]") {
@@ -267,21 +280,28 @@ TEST_CASE("v2 refuses a mode that is no tier before sending anything", "[llamapa
     CHECK(rig.fake.server().request_count() == 0);
 }
 
-TEST_CASE("v2 status shows the last job and the rate-limit headers the upstream sent", "[llamaparse]") {
+TEST_CASE("v2 status shows the last job and the rate-limit headers of the latest answer only", "[llamaparse]") {
     Rig rig;
     CHECK(rig.plugin.status_details().empty());
     REQUIRE(rig.parse().ok());
     CHECK(rig.plugin.status_details() ==
           std::vector<std::pair<std::string, std::string>>{{"last job", "pjb-000001"}, {"last job status", "COMPLETED"}});
 
-    rig.fake.push(FakeLlamaParse::rate_limited(std::chrono::seconds(2)), "POST /api/v2/parse/upload");
-    REQUIRE(rig.parse().ok());
+    // The probe is not retried: its 429 is the latest answer.
+    rig.fake.push(FakeLlamaParse::rate_limited(std::chrono::seconds(2)), "GET /api/v2/parse");
+    REQUIRE_FALSE(rig.health().ok());
     CHECK(rig.plugin.status_details() == std::vector<std::pair<std::string, std::string>>{
-                                             {"last job", "pjb-000002"},
+                                             {"last job", "pjb-000001"},
                                              {"last job status", "COMPLETED"},
                                              {"retry-after", "2"},
                                              {"x-ratelimit-remaining-requests", "0"},
                                          });
+
+    // A 429 on the upload, retried: the answers after it sent no such headers, so none stay.
+    rig.fake.push(FakeLlamaParse::rate_limited(std::chrono::seconds(2)), "POST /api/v2/parse/upload");
+    REQUIRE(rig.parse().ok());
+    CHECK(rig.plugin.status_details() ==
+          std::vector<std::pair<std::string, std::string>>{{"last job", "pjb-000002"}, {"last job status", "COMPLETED"}});
 }
 
 }  // namespace

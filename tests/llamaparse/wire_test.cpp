@@ -163,9 +163,8 @@ TEST_CASE("v1 upload refuses an extra field that repeats one the request sets", 
     CHECK_FALSE(v1::upload(request, LlamaParseSettings{}).ok());
 }
 
-TEST_CASE("v2 poll asks for markdown and text, and items only when asked", "[llamaparse]") {
-    CHECK(v2::poll_query(false) == QueryParams{{"expand", "markdown"}, {"expand", "text"}});
-    CHECK(v2::poll_query(true) == QueryParams{{"expand", "markdown"}, {"expand", "text"}, {"expand", "items"}});
+TEST_CASE("v2 poll asks for markdown, text and usage", "[llamaparse]") {
+    CHECK(v2::poll_query() == QueryParams{{"expand", "markdown"}, {"expand", "text"}, {"expand", "usage"}});
     CHECK(v2::job_path("pjb-1/..") == "/api/v2/parse/pjb-1%2F..");
     CHECK(v2::cancel_path("pjb-1") == "/api/v2/parse/pjb-1/cancel");
     CHECK(v1::result_path("abc", "json") == "/api/parsing/job/abc/result/json");
@@ -194,6 +193,7 @@ TEST_CASE("v2 COMPLETED answer becomes pages by page number, joined documents an
     CHECK(response.job_id == "pjb-1");
     CHECK(response.usage.pages == 3);
     CHECK(response.usage.credits == 4.5);
+    CHECK(result.value().credits_billed);
     CHECK(result.value().failed_pages.empty());
 }
 
@@ -211,6 +211,7 @@ TEST_CASE("v2 COMPLETED answer sets failed pages apart and counts unbilled credi
     CHECK(completed.response.text == "One");
     CHECK(completed.response.usage.pages == 1);
     CHECK(completed.response.usage.credits == 0);
+    CHECK_FALSE(completed.credits_billed);
     REQUIRE(completed.failed_pages.size() == 2);
     CHECK(completed.failed_pages[0].page == 2);
     CHECK(completed.failed_pages[0].error == "Page could not be rendered");
@@ -276,37 +277,65 @@ TEST_CASE("v1 reads job status with its error code, documents, usage and json pa
           "LlamaParse answer to GET j has pages[0] without a positive integer 'page'");
 }
 
-TEST_CASE("v1 usage: job_pages, job_credits_usage before credits_used, cache hits free", "[llamaparse]") {
+TEST_CASE("v1 usage: job_pages and job_credits_usage, never the account's credits_used; cache hits free",
+          "[llamaparse]") {
     auto usage = [](std::string_view metadata) {
         auto read = v1::usage_of(parsed(R"({"markdown": "", "job_metadata": )" + std::string(metadata) + "}"), "GET m");
         REQUIRE(read.ok());
         return read.value();
     };
+    // The reference's example: credits_used 34.0 is the account's total, the job used 19.
     auto billed = usage(R"({"credits_used": 34.0, "job_credits_usage": 19, "job_pages": 19, "job_is_cache_hit": false})");
-    CHECK(billed.pages == 19);
-    CHECK(billed.credits == 19);
+    CHECK(billed.usage.pages == 19);
+    CHECK(billed.usage.credits == 19);
+    CHECK(billed.credits_unknown.empty());
     auto older = usage(R"({"credits_used": 34.0, "job_pages": 2})");
-    CHECK(older.credits == 34);
+    CHECK(older.usage.pages == 2);
+    CHECK(older.usage.credits == 0);
+    CHECK(older.credits_unknown == "job_metadata has no job_credits_usage");
     auto cached = usage(R"({"credits_used": 34.0, "job_credits_usage": 19, "job_pages": 19, "job_is_cache_hit": true})");
-    CHECK(cached.pages == 19);
-    CHECK(cached.credits == 0);
+    CHECK(cached.usage.pages == 19);
+    CHECK(cached.usage.credits == 0);
+    CHECK(cached.credits_unknown.empty());
+    auto cached_older = usage(R"({"credits_used": 34.0, "job_pages": 3, "job_is_cache_hit": true})");
+    CHECK(cached_older.usage.credits == 0);
+    CHECK(cached_older.credits_unknown.empty());
     auto none = v1::usage_of(parsed(R"({"markdown": ""})"), "GET m");
     REQUIRE(none.ok());
-    CHECK(none.value().pages == 0);
-    CHECK(none.value().credits == 0);
+    CHECK(none.value().usage.pages == 0);
+    CHECK(none.value().usage.credits == 0);
+    CHECK(none.value().credits_unknown == "the result has no job_metadata");
     auto bad = v1::usage_of(parsed(R"({"job_metadata": {"job_pages": "two"}})"), "GET m");
     REQUIRE_FALSE(bad.ok());
     CHECK(bad.error().message == "LlamaParse answer to GET m has job_metadata.job_pages that is not a count");
+    auto bad_credits = v1::usage_of(parsed(R"({"job_metadata": {"job_credits_usage": "19"}})"), "GET m");
+    REQUIRE_FALSE(bad_credits.ok());
+    CHECK(bad_credits.error().message ==
+          "LlamaParse answer to GET m has job_metadata.job_credits_usage that is not a non-negative number");
 }
 
 TEST_CASE("error bodies: FastAPI detail as text, lists compactly, other bodies shortened", "[llamaparse]") {
-    CHECK(upstream_detail(R"({"detail": "Invalid authentication token"})") == "Invalid authentication token");
-    CHECK(upstream_detail(R"({"detail": [{"loc": ["body", "file"], "msg": "Field required"}]})") ==
+    const Secret no_key;
+    CHECK(upstream_detail(R"({"detail": "Invalid authentication token"})", no_key) == "Invalid authentication token");
+    CHECK(upstream_detail(R"({"detail": [{"loc": ["body", "file"], "msg": "Field required"}]})", no_key) ==
           R"([{"loc":["body","file"],"msg":"Field required"}])");
-    CHECK(upstream_detail(R"({"error": "oops"})") == R"({"error": "oops"})");
-    CHECK(upstream_detail("<html>\n<h1>502 Bad Gateway</h1>\n</html>\n") == "<html> <h1>502 Bad Gateway</h1> </html>");
-    CHECK(upstream_detail("") == "(empty body)");
-    CHECK(upstream_detail(std::string(400, 'x')) == std::string(300, 'x') + "...");
+    CHECK(upstream_detail(R"({"error": "oops"})", no_key) == R"({"error": "oops"})");
+    CHECK(upstream_detail("<html>\n<h1>502 Bad Gateway</h1>\n</html>\n", no_key) ==
+          "<html> <h1>502 Bad Gateway</h1> </html>");
+    CHECK(upstream_detail("", no_key) == "(empty body)");
+    CHECK(upstream_detail(std::string(400, 'x'), no_key) == std::string(300, 'x') + "...");
+}
+
+TEST_CASE("error bodies: the key is redacted before the text is cut, so no piece of it survives", "[llamaparse]") {
+    const std::string key = "llx-test-0123456789abcdef0123456789abcdef";
+    // The key starts 12 bytes before each cut: 500 for a detail, 300 for another body.
+    CHECK(upstream_detail(R"({"detail": ")" + std::string(488, 'd') + key + R"( tail"})", Secret(key)) ==
+          std::string(488, 'd') + "llx-**** tai...");
+    CHECK(upstream_detail(R"({"detail": [")" + std::string(484, 'l') + key + R"("]})", Secret(key)) ==
+          R"([")" + std::string(484, 'l') + R"(llx-****"])");
+    CHECK(upstream_detail(std::string(288, 'b') + key + " tail", Secret(key)) == std::string(288, 'b') + "llx-**** tai...");
+    CHECK(redact("a " + key + " b " + key, Secret(key)) == "a llx-**** b llx-****");
+    CHECK(redact("no key here", Secret()) == "no key here");
 }
 
 TEST_CASE("query values are percent-encoded except unreserved characters", "[llamaparse]") {

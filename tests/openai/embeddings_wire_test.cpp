@@ -23,8 +23,11 @@ std::string answer(std::string data, std::string usage = R"({"prompt_tokens":7,"
     return R"({"object":"list","data":)" + data + R"(,"model":"text-embedding-3-small","usage":)" + usage + "}";
 }
 
-std::string parse_problem(const std::string& body, std::size_t inputs, std::optional<std::int32_t> dimensions = {}) {
-    auto parsed = parse_embeddings(body, inputs, dimensions);
+const Secret no_key;
+
+std::string parse_problem(const std::string& body, std::size_t inputs, std::optional<std::int32_t> dimensions = {},
+                          const Secret& key = no_key) {
+    auto parsed = parse_embeddings(body, inputs, dimensions, key);
     REQUIRE_FALSE(parsed.ok());
     CHECK(parsed.error().kind == ErrorKind::upstream_error);
     return parsed.error().message;
@@ -61,7 +64,7 @@ TEST_CASE("texts are JSON-escaped in the body", "[openai]") {
 TEST_CASE("a base64 answer decodes to vectors with model and usage", "[openai]") {
     auto parsed = parse_embeddings(answer(R"([{"object":"embedding","index":0,"embedding":"AACAPwAAAMAAAAA/"},
                                               {"object":"embedding","index":1,"embedding":"AACAPgAAYEAAAIA/"}])"),
-                                   2, std::nullopt);
+                                   2, std::nullopt, no_key);
     REQUIRE(parsed.ok());
     CHECK(parsed->vectors == std::vector<std::vector<float>>{{1.0f, -2.0f, 0.5f}, {0.25f, 3.5f, 1.0f}});
     CHECK(parsed->model == "text-embedding-3-small");
@@ -70,7 +73,7 @@ TEST_CASE("a base64 answer decodes to vectors with model and usage", "[openai]")
 }
 
 TEST_CASE("a float answer decodes to the same values", "[openai]") {
-    auto parsed = parse_embeddings(answer(R"([{"object":"embedding","index":0,"embedding":[1.0,-2,0.5]}])"), 1, 3);
+    auto parsed = parse_embeddings(answer(R"([{"object":"embedding","index":0,"embedding":[1.0,-2,0.5]}])"), 1, 3, no_key);
     REQUIRE(parsed.ok());
     CHECK(parsed->vectors == std::vector<std::vector<float>>{{1.0f, -2.0f, 0.5f}});
 }
@@ -79,7 +82,7 @@ TEST_CASE("entries are placed by their index, not by their position in data", "[
     auto parsed = parse_embeddings(answer(R"([{"object":"embedding","index":2,"embedding":[3.0]},
                                               {"object":"embedding","index":0,"embedding":[1.0]},
                                               {"object":"embedding","index":1,"embedding":[2.0]}])"),
-                                   3, std::nullopt);
+                                   3, std::nullopt, no_key);
     REQUIRE(parsed.ok());
     CHECK(parsed->vectors == std::vector<std::vector<float>>{{1.0f}, {2.0f}, {3.0f}});
 }
@@ -87,6 +90,12 @@ TEST_CASE("entries are placed by their index, not by their position in data", "[
 TEST_CASE("answers of the wrong shape are upstream errors saying what is wrong", "[openai]") {
     CHECK(parse_problem("{\"object\":\"list\",", 1).starts_with("is not valid JSON ("));
     CHECK(parse_problem("[1,2]", 1) == "is not a JSON object: [1,2]");
+    // The key is redacted before the body is cut to 120 bytes: no piece of it is quoted.
+    const std::string key = "sk-test-0123456789abcdef0123456789abcdef";
+    CHECK(parse_problem("[" + std::string(107, '1') + "," + key + "]", 1, {}, Secret(key)) ==
+          "is not valid JSON (syntax error): [" + std::string(107, '1') + ",sk-****]");
+    CHECK(parse_problem("[\"" + std::string(106, 'q') + key + " and more\"]", 1, {}, Secret(key)) ==
+          "is not a JSON object: [\"" + std::string(106, 'q') + "sk-**** and …");
     CHECK(parse_problem(R"({"object":"embedding","data":[]})", 1) == "has \"object\": \"embedding\", expected \"list\"");
     CHECK(parse_problem(R"({"object":"list","model":"m"})", 1) == "has no \"data\" array");
     CHECK(parse_problem(answer(R"([{"index":0,"embedding":[1.0]}])"), 2) == "has 1 entries in \"data\" for 2 inputs");

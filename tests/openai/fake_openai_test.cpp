@@ -138,6 +138,26 @@ TEST_CASE("the fake refuses what the real API refuses, with its envelopes", "[op
               .starts_with("This model's maximum context length is 8192 tokens, however you requested 8193 tokens"));
 }
 
+TEST_CASE("counting a token a byte, the fake refuses a request over 300,000 tokens", "[openai]") {
+    Raw raw;
+    auto body = [](std::size_t extra_bytes) {
+        json::array input;
+        for (int i = 0; i < 40; ++i) input.emplace_back(std::string(7500, 'a'));  // 300,000 bytes
+        if (extra_bytes > 0) input.emplace_back(std::string(extra_bytes, 'b'));
+        return json::serialize(json::object{{"model", "text-embedding-3-small"}, {"input", input}, {"dimensions", 8}});
+    };
+    // A token per 4 bytes: 75,001 tokens, well within the limit.
+    CHECK(raw.send("POST", "/embeddings", body(1)).status == 200);
+
+    raw.fake.set_token_counting(FakeOpenAI::TokenCounting::bytes);
+    auto exactly = raw.send("POST", "/embeddings", body(0));
+    CHECK(exactly.status == 200);
+    CHECK(json::parse(exactly.body).at("usage").at("prompt_tokens") == 300'000);
+    auto over = raw.refusal(400, body(1));
+    CHECK(over.at("message") == "Requested 300001 tokens, max 300000 tokens per request");
+    CHECK(over.at("code") == "max_tokens_per_request");
+}
+
 TEST_CASE("the fake wants the key as a bearer token", "[openai]") {
     Raw raw;
     auto missing = raw.send("POST", "/embeddings", R"({"model":"text-embedding-3-small","input":"a"})",

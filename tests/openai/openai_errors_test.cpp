@@ -1,4 +1,6 @@
+#include <chrono>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -12,11 +14,14 @@ std::string envelope(const std::string& message, const std::string& type, const 
            (code.empty() ? "null" : "\"" + code + "\"") + "}}";
 }
 
-Error classified(int status, std::string body) {
+const std::string key = "sk-test-0123456789abcdef0123456789abcdef";
+
+Error classified(int status, std::string body, std::vector<HttpHeader> headers = {}) {
     HttpResponse response;
     response.status = status;
     response.body = std::move(body);
-    auto error = classify_answer(response, "POST /embeddings");
+    response.headers = std::move(headers);
+    auto error = classify_answer(response, "POST /embeddings", Secret(key));
     REQUIRE(error.has_value());
     CHECK(error->upstream_status == status);
     return *error;
@@ -26,7 +31,7 @@ TEST_CASE("2xx answers are not errors", "[openai]") {
     HttpResponse ok;
     ok.status = 200;
     ok.body = "not even JSON";
-    CHECK_FALSE(classify_answer(ok, "POST /embeddings").has_value());
+    CHECK_FALSE(classify_answer(ok, "POST /embeddings", Secret(key)).has_value());
 }
 
 TEST_CASE("the error envelope is read with null param and code", "[openai]") {
@@ -69,10 +74,13 @@ TEST_CASE("each OpenAI status maps to the kind in the reference table", "[openai
     CHECK(limited.kind == ErrorKind::rate_limited);
     CHECK(limited.message ==
           "OpenAI 429 rate_limit_exceeded on POST /embeddings: Rate limit reached. Please try again in 2.812s.");
+    CHECK(limited.retry_after == std::chrono::milliseconds(2812));
 
     auto quota = classified(429, envelope("You exceeded your current quota", "insufficient_quota", "insufficient_quota"));
     CHECK(quota.kind == ErrorKind::quota);
     CHECK(quota.message == "OpenAI 429 insufficient_quota on POST /embeddings: You exceeded your current quota");
+
+    CHECK_FALSE(quota.retry_after.has_value());
 
     auto quota_by_type = classified(429, envelope("You exceeded your current quota", "insufficient_quota", ""));
     CHECK(quota_by_type.kind == ErrorKind::quota);
@@ -87,6 +95,43 @@ TEST_CASE("each OpenAI status maps to the kind in the reference table", "[openai
     CHECK(classified(402, envelope("Pay", "billing", "")).kind == ErrorKind::quota);
     CHECK(classified(409, envelope("Conflict", "conflict", "")).kind == ErrorKind::bad_request);
     CHECK(classified(302, "").kind == ErrorKind::upstream_error);
+}
+
+TEST_CASE("a 429 without Retry-After takes its wait from \"Please try again in …\"", "[openai]") {
+    auto wait_of = [](const std::string& message, std::vector<HttpHeader> headers = {}) {
+        return classified(429, envelope(message, "tokens", "rate_limit_exceeded"), std::move(headers)).retry_after;
+    };
+    using std::chrono::milliseconds;
+    CHECK(wait_of("Rate limit reached on tokens per min (TPM). Please try again in 2.812s. Visit the docs.") ==
+          milliseconds(2812));
+    CHECK(wait_of("Rate limit reached. Please try again in 20ms.") == milliseconds(20));
+    CHECK(wait_of("Rate limit reached. Please try again in 1m30s.") == milliseconds(90'000));
+    CHECK(wait_of("Rate limit reached. Please try again in 6m0s.") == milliseconds(360'000));
+    CHECK(wait_of("Rate limit reached. Please try again in 1.5ms.") == milliseconds(2));  // rounded up
+    // The host reads the headers itself; the message is only the fallback.
+    CHECK_FALSE(wait_of("Please try again in 2.812s.", {{"Retry-After", "3"}}).has_value());
+    CHECK_FALSE(wait_of("Please try again in 2.812s.", {{"retry-after-ms", "2812"}}).has_value());
+    CHECK_FALSE(wait_of("Rate limit reached.").has_value());
+    CHECK_FALSE(wait_of("Please try again in a moment.").has_value());
+    CHECK_FALSE(wait_of("Please try again in 5 minutes.").has_value());
+    CHECK_FALSE(classified(503, envelope("Please try again in 2s.", "server_error", "")).retry_after.has_value());
+}
+
+TEST_CASE("the key is redacted from upstream text before it is cut, so no piece of it survives", "[openai]") {
+    // The key starts 12 bytes before each cut: 500 for an envelope's message, 200 for a body.
+    auto message = classified(400, envelope(std::string(488, 'm') + key + " tail-end", "invalid_request_error", ""));
+    CHECK(message.message == "OpenAI 400 invalid_request_error on POST /embeddings: " + std::string(488, 'm') +
+                                 "sk-**** tail…");
+    auto body = classified(502, std::string(188, 'b') + key + " tail-end");
+    CHECK(body.message == "OpenAI 502 on POST /embeddings: " + std::string(188, 'b') + "sk-**** tail…");
+    auto code = classified(400, envelope("bad", "invalid_request_error", std::string(52, 'c') + key));
+    CHECK(code.message == "OpenAI 400 " + std::string(52, 'c') + "sk-**** on POST /embeddings: bad");
+    for (const auto& error : {message, body, code}) {
+        for (std::size_t at = 0; at + 8 <= key.size(); ++at) {
+            INFO(key.substr(at, 8));
+            CHECK(error.message.find(key.substr(at, 8)) == std::string::npos);
+        }
+    }
 }
 
 TEST_CASE("a body that is not the envelope is quoted as a trimmed one-line snippet", "[openai]") {

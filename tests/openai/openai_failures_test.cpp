@@ -87,6 +87,23 @@ TEST_CASE("a 429 rate limit with retry-after-ms is retried after that many milli
     CHECK(test.harness.clock.now() - started == 1500ms);
 }
 
+TEST_CASE("a 429 without Retry-After is retried after the wait its message names", "[openai]") {
+    OpenAITest test;
+    // "Please try again in 1.5s." and no header: the host waits what the message says.
+    test.fake.push(FakeOpenAI::rate_limited(1500ms, FakeOpenAI::RetryAfterHeader::none));
+    auto started = test.harness.clock.now();
+    REQUIRE(test.embed(texts({"hello"})).ok());
+    CHECK(test.fake.request_count() == 2);
+    CHECK(test.harness.clock.now() - started == 1500ms);
+
+    // "Please try again in 20ms."
+    test.fake.push(FakeOpenAI::rate_limited(20ms, FakeOpenAI::RetryAfterHeader::none));
+    started = test.harness.clock.now();
+    REQUIRE(test.embed(texts({"hello"})).ok());
+    CHECK(test.fake.request_count() == 4);
+    CHECK(test.harness.clock.now() - started == 20ms);
+}
+
 TEST_CASE("a rate limit that outlasts every attempt is rate_limited with the upstream's retry-after", "[openai]") {
     OpenAITest test;
     for (int i = 0; i < 3; ++i) test.fake.push(FakeOpenAI::rate_limited(2s));
@@ -268,6 +285,36 @@ TEST_CASE("an upstream message that echoes the key is redacted", "[openai]") {
     CHECK(error.kind == ErrorKind::auth);
     CHECK(error.message == "OpenAI 401 invalid_api_key on POST /embeddings: Incorrect API key provided: sk-****." +
                                where(1));
+}
+
+TEST_CASE("a key straddling the cut of a quoted upstream text is redacted before the cut", "[openai]") {
+    // Each text places the key's first 12 bytes inside the part that is kept.
+    OpenAITest test;
+    test.fake.push(FakeOpenAI::invalid_request(std::string(488, 'm') + test_key + " tail-end"));
+    auto envelope = test.embed_error(texts({"hello"}));
+    CHECK(envelope.message == "OpenAI 400 invalid_request_error on POST /embeddings: " + std::string(488, 'm') +
+                                  "sk-**** tail…" + where(1));
+
+    Reply text_body;
+    text_body.status = 400;
+    text_body.headers.push_back({"Content-Type", "text/plain"});
+    text_body.body = std::string(188, 'b') + test_key + " tail-end";
+    test.fake.push(text_body);
+    auto body = test.embed_error(texts({"hello"}));
+    CHECK(body.message == "OpenAI 400 on POST /embeddings: " + std::string(188, 'b') + "sk-**** tail…" +
+                              " (backend 'openai', request req-1, x-request-id req_2)");
+
+    test.fake.push(Reply::json(200, std::string(108, 'j') + test_key + " tail-end"));
+    auto unparsed = test.embed_error(texts({"hello"}));
+    CHECK(unparsed.kind == ErrorKind::upstream_error);
+    CHECK(unparsed.message == "OpenAI answer to POST /embeddings is not valid JSON (syntax error): " +
+                                  std::string(108, 'j') + "sk-**** tail…" +
+                                  " (backend 'openai', request req-1, x-request-id req_3)");
+
+    for (const auto* error : {&envelope, &body, &unparsed}) {
+        INFO(error->message);
+        CHECK(key_piece_in(error->message).empty());
+    }
 }
 
 TEST_CASE("health maps a wrong key to auth", "[openai]") {

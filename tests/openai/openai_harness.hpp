@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 
@@ -21,6 +22,16 @@ using switchboard::testing::Reply;
 
 // Obviously fake; asserted never to appear in a log line or an error message.
 inline const std::string test_key = "sk-test-0123456789abcdef0123456789abcdef";
+
+// The first 8-byte piece of the test key found in `text`, or "" when none is: a key cut in two
+// and only partly redacted still shows such a piece.
+inline std::string key_piece_in(std::string_view text) {
+    for (std::size_t at = 0; at + 8 <= test_key.size(); ++at) {
+        std::string piece = test_key.substr(at, 8);
+        if (text.find(piece) != std::string_view::npos) return piece;
+    }
+    return {};
+}
 
 inline EmbeddingsRequest texts(std::vector<std::string> inputs) {
     EmbeddingsRequest request;

@@ -21,8 +21,11 @@ TEST_CASE("the real OpenAI API embeds, probes and reports its rate limits", "[.r
         return;
     }
     const std::string secret = key;
-    HttpHarness harness;
+    // The harness joins its loop thread when destroyed, so a failed REQUIRE cannot leave a joinable
+    // thread behind; declared after the plugin, it also stops that loop (and any call still in
+    // flight after a REQUIRE gave up waiting) before the plugin goes.
     OpenAIEmbeddings plugin;
+    HttpHarness harness;
     BackendConfig config;
     config.backend = "openai-real";
     if (const char* base_url = std::getenv("OPENAI_BASE_URL"); base_url && *base_url) {

@@ -175,9 +175,10 @@ TEST_CASE("5000 inputs go out as batches of 2048, 2048 and 904 and come back in 
                                       std::to_string(last_batch)));
 }
 
-TEST_CASE("inputs over the 300,000-token budget are split before the budget is passed", "[openai]") {
+TEST_CASE("inputs are split where their estimated tokens (one a byte) would pass the 300,000 budget", "[openai]") {
     OpenAITest test;
-    // 40 distinct texts of 8000 bytes: 37 fit the budget estimated by bytes (296,000), 3 follow.
+    // 40 distinct texts of 8000 bytes: the plugin estimates each at 8000 tokens (a token is at
+    // least one byte), so 37 fit the 300,000 budget (296,000) and 3 follow.
     std::vector<std::string> inputs;
     for (int i = 0; i < 40; ++i) {
         std::string text = "document " + std::to_string(i) + " ";
@@ -197,7 +198,42 @@ TEST_CASE("inputs over the 300,000-token budget are split before the budget is p
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         CHECK(result->vectors[i] == FakeOpenAI::embedding("text-embedding-3-small", inputs[i], 8));
     }
-    CHECK(result->usage.prompt_tokens == 40 * 2000);
+    CHECK(result->usage.prompt_tokens == 40 * 2000);  // the fake's count: a token per 4 bytes
+}
+
+TEST_CASE("with max_batch_tokens at its maximum no request passes 300,000 tokens even at one token a byte",
+          "[openai]") {
+    OpenAITest test({{"max_batch_tokens", std::int64_t{300'000}}, {"max_batch_inputs", std::int64_t{2048}}});
+    // The worst case of the plugin's estimate: the fake counts one token a byte, so it refuses
+    // (400 max_tokens_per_request, not retried) any request over the real budget.
+    test.fake.set_token_counting(FakeOpenAI::TokenCounting::bytes);
+    // 100 texts of 7500 bytes, 750,000 in all: 40 make exactly 300,000.
+    std::vector<std::string> inputs;
+    for (int i = 0; i < 100; ++i) {
+        std::string text = "passage " + std::to_string(i) + " ";
+        text.resize(7500, 'y');
+        inputs.push_back(text);
+    }
+    auto request = texts(inputs);
+    request.dimensions = 8;
+    auto result = test.embed(request);
+    INFO((result.ok() ? std::string() : result.error().message));
+    REQUIRE(result.ok());
+
+    std::vector<std::size_t> sizes;
+    for (const auto& sent : test.fake.requests()) {
+        auto body = body_of(sent);
+        const auto& input = body.at("input").as_array();
+        std::size_t bytes = 0;
+        for (const auto& text : input) bytes += text.as_string().size();
+        CHECK(bytes <= 300'000);
+        sizes.push_back(input.size());
+    }
+    std::sort(sizes.begin(), sizes.end());
+    CHECK(sizes == std::vector<std::size_t>{20, 40, 40});
+    REQUIRE(result->vectors.size() == 100);
+    CHECK(result->vectors[99] == FakeOpenAI::embedding("text-embedding-3-small", inputs[99], 8));
+    CHECK(result->usage.prompt_tokens == 750'000);  // every batch accepted and counted
 }
 
 TEST_CASE("batches answered out of order are reassembled in input order", "[openai]") {
@@ -260,6 +296,22 @@ TEST_CASE("status details show the latest x-request-id and rate-limit headers", 
                                                   {"tokens reset in", "0ms"},
                                                   {"requests limit", "5000"},
                                                   {"tokens limit", "5000000"}});
+}
+
+TEST_CASE("status details drop the rate-limit headers the latest answer did not send", "[openai]") {
+    OpenAITest test;
+    REQUIRE(test.embed(texts({"hello"})).ok());
+    REQUIRE(test.plugin.status_details().size() == 7);
+    // An answer with only an x-request-id, as a proxy or an OpenAI-compatible server may send.
+    test.fake.push([](const RecordedRequest&, const Reply& normal) {
+        Reply reply = normal;
+        reply.headers.clear();
+        reply.headers.push_back({"Content-Type", "application/json"});
+        return reply;
+    });
+    REQUIRE(test.embed(texts({"again"}), "req-2").ok());
+    using Details = std::vector<std::pair<std::string, std::string>>;
+    CHECK(test.plugin.status_details() == Details{{"upstream request id", "req_2"}});
 }
 
 TEST_CASE("health probes GET /v1/models with the key and is healthy on 200", "[openai]") {

@@ -288,9 +288,11 @@ int main(int argc, char** argv) {
                     latency_ms, warm, failures);
         std::printf("  overhead over the fake's latency: cold %.0f ms, warm %.0f ms; peak RSS %.0f MB (target < 300 MB)\n",
                     (cold - latency_ms / 1000.0) * 1000, (warm - latency_ms / 1000.0) * 1000, peak_rss_mb());
-        std::printf("  host CPU in the warm round: %.3f s, %.0f us per call (user + system, all host threads)\n\n",
+        std::printf("  host CPU in the warm round: %.3f s, %.0f us per call (user + system, all host threads)\n",
                     host_cpu, host_cpu / concurrent * 1e6);
     }
+    std::printf("  the fake's CPU over both rounds: %.3f s, %.0f us per answer\n\n", cpu_seconds(RUSAGE_CHILDREN),
+                cpu_seconds(RUSAGE_CHILDREN) / (2.0 * concurrent) * 1e6);
     {
         FakeProcess fake(0);
         Host host(fake.base_url(), 1);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "http/retry_policy.hpp"
+#include "http/url_text.hpp"
 
 namespace switchboard::http {
 namespace {
@@ -27,7 +28,8 @@ std::string snippet(std::string_view body) {
 std::string ms_text(milliseconds d) { return fmt::format("{} ms", d.count()); }
 
 std::optional<Error> default_classify(const HttpRequest& request, const HttpResponse& response) {
-    std::string message = fmt::format("HTTP {} from {} {}", response.status, request.method, request.url);
+    std::string message =
+        fmt::format("HTTP {} from {} {}", response.status, request.method, url_for_messages(request.url));
     if (!response.body.empty()) message += ": " + snippet(response.body);
     return error_for_status(response.status, std::move(message));
 }
@@ -64,6 +66,7 @@ BackendHttpClient::BackendHttpClient(std::string backend, config::HttpSettings s
 
 // One exchange through the transport; cancelling ctx aborts it.
 Task<Exchange> BackendHttpClient::attempt(CallContext ctx, HttpRequest request) {
+    if (!ctx.cancellation) ctx.cancellation = std::make_shared<Cancellation>();  // nobody can cancel
     auto link = std::make_shared<CancelLink>();
     Transport* transport = &transport_;
     Cancellation::CallbackId callback = ctx.cancellation->on_cancel([link, transport] {
@@ -92,7 +95,7 @@ Task<Result<HttpResponse>> BackendHttpClient::send(CallContext ctx, HttpRequest 
 
     Clock::time_point deadline = clock_.now() + settings_.deadline;
     if (ctx.deadline) deadline = std::min(deadline, *ctx.deadline);
-    const std::string what = request.method + " " + request.url;
+    const std::string what = request.method + " " + url_for_messages(request.url);
 
     auto log = [&](LogLevel level, const std::string& message) {
         if (logger_.enabled(level)) logger_.log(level, ctx.request_id, message);

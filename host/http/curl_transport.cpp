@@ -1,4 +1,5 @@
 #include "http/curl_transport.hpp"
+#include "http/url_text.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -50,17 +51,6 @@ std::string_view trim(std::string_view text) {
 
 bool has_line_break(std::string_view text) {
     return text.find_first_of("\r\n") != std::string_view::npos;
-}
-
-// The URL as messages show it: userinfo (user:password@) removed, everything else kept.
-std::string url_for_messages(const std::string& url) {
-    auto scheme_end = url.find("://");
-    if (scheme_end == std::string::npos) return url;
-    auto authority_start = scheme_end + 3;
-    auto authority_end = url.find_first_of("/?#", authority_start);
-    auto at = url.rfind('@', authority_end == std::string::npos ? url.size() : authority_end);
-    if (at == std::string::npos || at < authority_start) return url;
-    return url.substr(0, authority_start) + url.substr(at + 1);
 }
 
 // "host:port" of the URL's origin, default port filled in.
@@ -211,7 +201,8 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
         });
     }
 
-    // The owner is going away: abandon everything. Inline when the loop cannot race with us.
+    // The owner is going away: abandon everything. Inline when the loop cannot race with us:
+    // the owner calls this only after run() has returned on every thread, or on the strand.
     void close() {
         closed_.store(true, std::memory_order_release);
         if (io_.stopped() || strand_.running_in_this_thread()) {
@@ -284,6 +275,11 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
         curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
         curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error_buffer.data());
         curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075700
+        // Removing a transfer still resolving its host name must not wait for the resolver
+        // thread: a cancel would otherwise stall the whole event loop for as long as DNS takes.
+        curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
+#endif
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
         curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
@@ -442,6 +438,7 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
             case CURLE_OPERATION_TIMEDOUT:
                 if (!t.connected) {
                     auto limit = t.connect_timeout ? t.connect_timeout : t.timeout;
+                    if (t.connect_timeout && t.timeout) limit = std::min(*t.connect_timeout, *t.timeout);
                     return fail(ErrorKind::timeout,
                                 limit ? fmt::format("could not connect to {} within {} ms for {}", origin_of(t.url),
                                                     limit->count(), where)

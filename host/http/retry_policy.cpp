@@ -8,6 +8,14 @@
 namespace switchboard::http {
 namespace {
 
+// Longer than any wait worth taking (a year): bigger values are clamped to it, so rounding to
+// milliseconds cannot overflow and the caller's retry_after_max check sees "too long".
+constexpr double kLongestWaitMs = 365.0 * 24 * 3600 * 1000;
+
+std::chrono::milliseconds to_wait(double ms) {
+    return std::chrono::milliseconds(std::llround(std::min(ms, kLongestWaitMs)));
+}
+
 std::optional<double> parse_number(std::string_view text) {
     while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
     while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
@@ -44,13 +52,13 @@ std::optional<std::chrono::milliseconds> RetryPolicy::retry_after(const HttpResp
                                                                   std::chrono::system_clock::time_point now) {
     using std::chrono::milliseconds;
     if (auto ms = response.header("retry-after-ms")) {
-        if (auto value = parse_number(*ms); value && *value >= 0) return milliseconds(std::llround(*value));
+        if (auto value = parse_number(*ms); value && *value >= 0) return to_wait(*value);
     }
     auto header = response.header("retry-after");
     if (!header) return std::nullopt;
     if (auto seconds = parse_number(*header)) {
         if (*seconds < 0) return std::nullopt;
-        return milliseconds(std::llround(*seconds * 1000));
+        return to_wait(*seconds * 1000);
     }
     if (auto date = parse_http_date(*header)) {
         auto wait = std::chrono::duration_cast<milliseconds>(*date - now);

@@ -11,8 +11,9 @@ namespace switchboard::http {
 
 // The host's one retry policy, after the official OpenAI client: retry connection failures,
 // timeouts, 408, 429 (but not a quota 429) and 5xx; wait exactly what the upstream's Retry-After
-// or retry-after-ms says when it is at most retry_after_max, else an exponential backoff with
-// jitter. An explicit `x-should-retry: true|false` from the upstream overrides the kind.
+// or retry-after-ms says, and give up at once when that is longer than retry_after_max (as the
+// newer official clients do); without one, an exponential backoff with jitter. An explicit
+// `x-should-retry: true|false` from the upstream overrides the kind.
 class RetryPolicy {
 public:
     explicit RetryPolicy(const config::HttpSettings& settings) : settings_(settings) {}
@@ -24,7 +25,8 @@ public:
     static std::optional<bool> upstream_says_retry(const HttpResponse& response);
 
     // How long the upstream asked us to wait: retry-after-ms (milliseconds), else Retry-After
-    // (seconds, or an HTTP-date relative to `now`). Nullopt when absent, unparsable or negative.
+    // (seconds, or an HTTP-date relative to `now`). Nullopt when absent, unparsable or negative;
+    // absurdly long values are clamped to a year.
     static std::optional<std::chrono::milliseconds> retry_after(const HttpResponse& response,
                                                                 std::chrono::system_clock::time_point now);
 

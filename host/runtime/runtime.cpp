@@ -21,7 +21,7 @@ config::Problem error_at(const config::Position& where, std::string key_path, st
 Runtime::Runtime(const std::filesystem::path& config_file, const config::Environment& env,
                  Clock& clock, log::HostLogger& logger, http::Transport* transport)
     : clock_(clock), logger_(logger), transport_(transport) {
-    register_secrets(env);
+    register_secrets(env.variables);
     config::LoadResult loaded = config::load(config_file, env);
     problems_ = std::move(loaded.problems);
     if (loaded.config) {
@@ -29,9 +29,7 @@ Runtime::Runtime(const std::filesystem::path& config_file, const config::Environ
         logger_.set_level(config_->host.log_level);
         logger_.set_format(config_->host.log_format == config::LogFormat::json ? log::Format::json
                                                                                  : log::Format::text);
-        for (const auto& [name, value] : config_->dotenv) {
-            if (name.ends_with("KEY") || name.ends_with("TOKEN") || name.ends_with("SECRET")) logger_.add_secret(value);
-        }
+        register_secrets(config_->dotenv);
         // Backends start even when the config has errors elsewhere, so that one run of
         // check-config reports the plugins' own settings problems too.
         scan_plugins(env);
@@ -59,12 +57,13 @@ Runtime::Runtime(const std::filesystem::path& config_file, const config::Environ
     health_->start();
 }
 
-// API keys reach the host through the environment (directly, or interpolated into config): treat
-// every variable that names or looks like a credential as a secret from the first line on.
-void Runtime::register_secrets(const config::Environment& env) {
+// API keys reach the host through the environment or .env files (directly, or interpolated into
+// config): treat every variable that names or looks like a credential as a secret from the first
+// line on.
+void Runtime::register_secrets(const std::map<std::string, std::string>& variables) {
     static constexpr std::string_view kNameEndings[] = {"KEY", "TOKEN", "SECRET", "PASSWORD"};
     static constexpr std::string_view kValuePrefixes[] = {"sk-", "llx-"};
-    for (const auto& [name, value] : env.variables) {
+    for (const auto& [name, value] : variables) {
         bool secret = false;
         for (auto ending : kNameEndings) secret = secret || name.ends_with(ending);
         for (auto prefix : kValuePrefixes) secret = secret || value.starts_with(prefix);

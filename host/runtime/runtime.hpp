@@ -60,7 +60,7 @@ private:
         std::optional<Error> missing_key;  // set when the plugin needs a key and none was configured
     };
 
-    void register_secrets(const config::Environment& env);
+    void register_secrets(const std::map<std::string, std::string>& variables);
     void scan_plugins(const config::Environment& env);
     void start_backends();
     void shut_down(RunningBackend& backend);

@@ -375,23 +375,26 @@ mock = "mock-parse"
                             " LLAMA_CLOUD_API_KEY=" + quote(llama_key) +
                             " LLAMA_CLOUD_BASE_URL=" + quote(llama.base_url());
     std::string everything;
-    auto record = [&](const Run& r) { everything += r.out + r.err; };
+    auto record = [&](const Run& r, int expected_exit) {
+        INFO(r.out + r.err);
+        CHECK(r.exit_code == expected_exit);
+        everything += r.out + r.err;
+    };
 
     openai.push(FakeOpenAI::error(401, "Incorrect API key provided: " + openai_key.substr(0, 8) + "****",
                                   "invalid_request_error", std::nullopt, "invalid_api_key"));
-    record(run(s, {"embed", "--config", config.string(), "one"}, env));
+    record(run(s, {"embed", "--config", config.string(), "one"}, env), 0);  // served by the mock
     openai.push(FakeOpenAI::server_error(503));
-    record(run(s, {"embed", "--config", config.string(), "two"}, env));
+    record(run(s, {"embed", "--config", config.string(), "two"}, env), 0);
     openai.push(FakeOpenAI::invalid_request("bad input"));
-    auto client_error = run(s, {"embed", "--config", config.string(), "three"}, env);
-    record(client_error);
+    record(run(s, {"embed", "--config", config.string(), "three"}, env), 15);  // bad_request, not hidden
     llama.push(FakeLlamaParse::error(401, "Invalid authentication token"));
-    record(run(s, {"parse", "--config", config.string(), document.string()}, env));
-    record(run(s, {"status", "--config", config.string()}, env));
-    record(run(s, {"check-config", "--config", config.string()}, env));
+    record(run(s, {"parse", "--config", config.string(), document.string()}, env), 0);
+    llama.push(FakeLlamaParse::error(401, "Invalid authentication token"));
+    record(run(s, {"status", "--config", config.string()}, env), 3);  // llamaparse unhealthy
+    record(run(s, {"check-config", config.string()}, env), 0);
 
     CHECK(openai.request_count() >= 3);
-    CHECK(client_error.exit_code != 0);
     CHECK(everything.find("fell back from 'openai': auth") != std::string::npos);
     CHECK(everything.find("fell back from 'openai': unavailable") != std::string::npos);
     CHECK(everything.find("fell back from 'llamaparse': auth") != std::string::npos);

@@ -111,7 +111,7 @@ public:
         for (auto& resume : hung) resume(true);
     }
 
-    PluginInfo info() const override { return {name_, "1.0.0", {"embeddings", "parse", "summarize"}, ""}; }
+    PluginInfo info() const override { return {name_, "1.0.0", {"embeddings", "parse", "summarize"}, "", "", {}}; }
     Status start(const HostServices&, const BackendConfig&) override { return {}; }
 
     Task<Result<EmbeddingsResponse>> embed(CallContext ctx, EmbeddingsRequest request) override {

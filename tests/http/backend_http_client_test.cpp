@@ -346,3 +346,42 @@ TEST_CASE("cancelling the call during a backoff wait ends it without another att
     CHECK(f.transport.sent().size() == 1);
     CHECK(f.clock.pending_timers() == 0);
 }
+
+TEST_CASE("a Retry-After too large to represent is not retried and stays positive", "[http][client]") {
+    Fixture f;
+    f.transport.script(ScriptedTransport::respond(429, "later", {{"retry-after-ms", "1e30"}}));
+
+    auto result = f.run(Fixture::request());
+
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.error().kind == ErrorKind::rate_limited);
+    REQUIRE(result.error().retry_after);
+    CHECK(*result.error().retry_after > f.settings.retry_after_max);
+    CHECK(f.transport.sent().size() == 1);
+}
+
+TEST_CASE("a password in the URL never reaches a log line or an error message", "[http][client]") {
+    Fixture f;
+    f.transport.script(ScriptedTransport::respond(503, "busy"));
+    auto r = Fixture::request();
+    r.url = "https://gateway:s3cretpw@api.example.test/v1/embeddings";
+
+    auto result = f.run(r);
+
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.error().message ==
+          "HTTP 503 from POST https://api.example.test/v1/embeddings: busy (after 3 attempts)");
+    REQUIRE(f.logger.lines().size() > 3);
+    for (const auto& line : f.logger.lines()) CHECK(line.message.find("s3cretpw") == std::string::npos);
+    CHECK(f.transport.sent()[0].request.url == r.url);  // the request itself keeps its credentials
+}
+
+TEST_CASE("a call context without a cancellation is served, not crashed on", "[http][client]") {
+    Fixture f;
+    f.transport.script(ScriptedTransport::respond(200, "ok"));
+    auto ctx = f.context();
+    ctx.cancellation = nullptr;
+    auto result = f.run(Fixture::request(), ctx);
+    REQUIRE(result.ok());
+    CHECK(result->body == "ok");
+}

@@ -68,3 +68,9 @@ TEST_CASE("x-should-retry is read only when it says true or false", "[http][retr
     CHECK_FALSE(RetryPolicy::upstream_says_retry(with_header("x-should-retry", "maybe")));
     CHECK_FALSE(RetryPolicy::upstream_says_retry(HttpResponse{}));
 }
+
+TEST_CASE("an absurdly long Retry-After is clamped to a year instead of overflowing", "[http][retry]") {
+    constexpr auto year = std::chrono::milliseconds(365LL * 24 * 3600 * 1000);
+    CHECK(RetryPolicy::retry_after(with_header("retry-after-ms", "1e30"), kNow) == year);
+    CHECK(RetryPolicy::retry_after(with_header("Retry-After", "1e16"), kNow) == year);
+}

@@ -11,7 +11,7 @@ namespace switchboard::testing {
 class MinimalService : public ServiceInterface {
 public:
     explicit MinimalService(std::string name) : name_(std::move(name)) {}
-    PluginInfo info() const override { return {name_, "0.0.1", {}, ""}; }
+    PluginInfo info() const override { return {name_, "0.0.1", {}, "", "", {}}; }
     Status start(const HostServices&, const BackendConfig&) override { return {}; }
 
 private:

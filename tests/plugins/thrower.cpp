@@ -14,7 +14,7 @@ using switchboard::Task;
 class Thrower final : public switchboard::ServiceInterface {
 public:
     switchboard::PluginInfo info() const override {
-        return {"thrower", "1.0.0", {std::string(capability::embeddings), std::string(capability::parse)}, ""};
+        return {"thrower", "1.0.0", {std::string(capability::embeddings), std::string(capability::parse)}, "", "", {}};
     }
 
     switchboard::Status start(const switchboard::HostServices& host,

@@ -37,11 +37,13 @@ const std::string kLlamaKey = "llx-test-RUNTIMEKEY0123456789abcdefghijkl";
 class Host {
 public:
     Host() : work_(boost::asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
+    // The loop stops first, as the Runtime's contract asks: a late completion then never
+    // resumes into a backend that is gone.
     ~Host() {
-        runtime_.reset();
         work_.reset();
         io_.stop();
         thread_.join();
+        runtime_.reset();
     }
 
     // Starts the runtime on `toml` (PLUGINS, OPENAI_URL, LLAMA_URL are substituted).
@@ -227,6 +229,8 @@ TEST_CASE("in hybrid mode each availability failure falls back to the mock with 
     CHECK(routed.fallbacks[0].backend == "openai");
     CHECK(routed.fallbacks[0].error.kind == c.reason);
     CHECK(host.openai.request_count() == c.upstream_requests);
+    // What a caller sees is not redacted by the logger: it must not carry the key to begin with.
+    CHECK(routed.fallbacks[0].error.message.find(kOpenAIKey.substr(8, 16)) == std::string::npos);
     CHECK(host.log_text().find(kOpenAIKey) == std::string::npos);
 }
 
@@ -286,6 +290,7 @@ TEST_CASE("a LlamaParse job that fails or a 402 falls back to the mock parser", 
     REQUIRE(routed.fallbacks.size() == 1);
     CHECK(routed.fallbacks[0].backend == "llamaparse");
     CHECK(routed.fallbacks[0].error.kind == reason);
+    CHECK(routed.fallbacks[0].error.message.find(kLlamaKey.substr(9, 16)) == std::string::npos);
     CHECK(host.log_text().find(kLlamaKey) == std::string::npos);
 }
 

@@ -75,7 +75,7 @@ class HttpClient;
 
 // Services the host hands a plugin in start(). The pointers are owned by the host and stay valid
 // until the plugin's shutdown() has returned. `http` is the backend's own client, configured by
-// its [backends.NAME.http] and [backends.NAME.retry] tables; null in hosts without networking.
+// its [backends.NAME.http] table; null in hosts without networking.
 struct SWITCHBOARD_API HostServices {
     Logger* logger = nullptr;
     Clock* clock = nullptr;

@@ -88,8 +88,7 @@ struct SWITCHBOARD_API HttpRequest {
     std::function<std::optional<Error>(const HttpResponse&)> classify;
 };
 
-// The host's HTTP client, one per backend, configured by [backends.NAME.http] and
-// [backends.NAME.retry]. Owned by the host; valid until the plugin's shutdown() returns.
+// The host's HTTP client, one per backend, configured by [backends.NAME.http]. Owned by the host; valid until the plugin's shutdown() returns.
 // Thread-safe; any number of sends may be in flight.
 class SWITCHBOARD_API HttpClient {
 public:

@@ -35,6 +35,7 @@ Runtime::Runtime(const std::filesystem::path& config_file, const config::Environ
         scan_plugins(env);
         for (const auto& [name, backend] : config_->backends) {
             if (!backend.api_key.empty()) logger_.add_secret(backend.api_key.reveal());
+            register_url_credentials(backend.settings);
         }
         start_backends();
     }
@@ -68,6 +69,24 @@ void Runtime::register_secrets(const std::map<std::string, std::string>& variabl
         for (auto ending : kNameEndings) secret = secret || name.ends_with(ending);
         for (auto prefix : kValuePrefixes) secret = secret || value.starts_with(prefix);
         if (secret) logger_.add_secret(value);
+    }
+}
+
+// A setting holding a URL with "user:password@" (a gateway's base_url) carries a credential the
+// plugin may log as part of the URL: redact the password wherever it appears.
+void Runtime::register_url_credentials(const Settings& settings) {
+    for (const auto& [key, value] : settings.values()) {
+        const auto* text = std::get_if<std::string>(&value);
+        if (!text) continue;
+        auto scheme_end = text->find("://");
+        if (scheme_end == std::string::npos) continue;
+        auto authority_start = scheme_end + 3;
+        auto authority_end = std::min(text->find_first_of("/?#", authority_start), text->size());
+        auto at = text->rfind('@', authority_end);
+        if (at == std::string::npos || at < authority_start) continue;
+        auto userinfo = std::string_view(*text).substr(authority_start, at - authority_start);
+        auto colon = userinfo.find(':');
+        if (colon != std::string_view::npos) logger_.add_secret(std::string(userinfo.substr(colon + 1)));
     }
 }
 

@@ -61,6 +61,7 @@ private:
     };
 
     void register_secrets(const std::map<std::string, std::string>& variables);
+    void register_url_credentials(const Settings& settings);
     void scan_plugins(const config::Environment& env);
     void start_backends();
     void shut_down(RunningBackend& backend);

@@ -397,3 +397,24 @@ TEST_CASE("status details show the upstream's request id and rate-limit headroom
     CHECK(shown.find("req_") != std::string::npos);  // the fake's x-request-id
     CHECK(shown.find(kOpenAIKey) == std::string::npos);
 }
+
+TEST_CASE("a password in a base URL appears in no log line and no error message", "[runtime][real]") {
+    Host host;
+    for (int i = 0; i < 3; ++i) host.openai.push(FakeOpenAI::server_error(503));
+    std::string toml = kHybrid;
+    toml.replace(toml.find("base_url = \"OPENAI_URL\""), 23, "base_url = \"OPENAI_URL_WITH_PASSWORD\"");
+    std::string url = host.openai.base_url();
+    url.replace(url.find("://") + 3, 0, "gateway:s3cretpw9@");
+    toml.replace(toml.find("OPENAI_URL_WITH_PASSWORD"), 24, url);
+    auto& rt = host.start(toml, keys());
+    REQUIRE(rt.ok());
+
+    auto routed = host.run(rt.router().embed("embeddings", texts()));
+
+    REQUIRE(routed.fallbacks.size() == 1);
+    CHECK(routed.fallbacks[0].error.kind == ErrorKind::unavailable);
+    CHECK(routed.fallbacks[0].error.message.find("s3cretpw9") == std::string::npos);
+    CHECK(host.log_text().find("started") != std::string::npos);  // the plugin's start line, URL included
+    CHECK(host.log_text().find("s3cretpw9") == std::string::npos);
+    CHECK(host.openai.request_count() == 3);
+}

@@ -329,6 +329,12 @@ Task<Result<boost::json::value>> LlamaParse::wait_for_job(CallContext ctx, Watch
                 ctx.log(LogLevel::warn, "LlamaParse poll of job " + watch.job_id + " failed (" + last_problem +
                                             "); polling again");
                 continue;
+            } else if (answer.error().kind == ErrorKind::upstream_error && watch.cancellable) {
+                // The job's answers cannot be read: stop it rather than let it run and bill.
+                Error error = std::move(answer).error();
+                auto cancelling = cancel_upstream(ctx, std::move(watch));
+                error.message += co_await std::move(cancelling);
+                co_return error;
             } else {
                 co_return std::move(answer).error();
             }
@@ -358,30 +364,35 @@ Task<Error> LlamaParse::stop_job(CallContext ctx, Watch watch, std::string statu
     }
     if (!last_problem.empty()) message += "; last poll failed: " + last_problem;
 
-    if (watch.cancellable) {
-        // The call's own context may be cancelled, which would abort the request at once: the
-        // cancel goes out under a fresh one carrying the same request id.
-        CallContext fresh;
-        fresh.request_id = ctx.request_id;
-        fresh.logger = ctx.logger;
-        Call cancel{"POST", v2::cancel_path(watch.job_id), {}, {}, {}, false, cancel_timeout};
-        auto sending = upstream_->send(fresh, std::move(cancel));
-        auto answer = co_await std::move(sending);
-        if (answer.ok()) {
-            note_job(watch.job_id, "CANCELLED");
-            message += "; the job was cancelled upstream";
-            ctx.log(LogLevel::info, "LlamaParse job " + watch.job_id + " cancelled upstream");
-        } else {
-            message += "; cancelling it upstream failed (" + describe(answer.error()) + ")";
-            ctx.log(LogLevel::warn, "LlamaParse job " + watch.job_id + " could not be cancelled upstream: " +
-                                        describe(answer.error()));
-        }
-    } else {
-        message += "; LlamaParse v1 has no cancel endpoint, so the job keeps running upstream";
+    auto cancelling = cancel_upstream(ctx, watch);
+    message += co_await std::move(cancelling);
+    co_return with_context(Error::make(ErrorKind::timeout, std::move(message)), ctx);
+}
+
+// Stops the job upstream where the API allows it, so it stops billing; returns what happened,
+// as a clause to append to the call's error message.
+Task<std::string> LlamaParse::cancel_upstream(CallContext ctx, Watch watch) {
+    if (!watch.cancellable) {
         ctx.log(LogLevel::warn, "LlamaParse v1 has no cancel endpoint: job " + watch.job_id +
                                     " keeps running upstream (and may still be billed)");
+        co_return "; LlamaParse v1 has no cancel endpoint, so the job keeps running upstream";
     }
-    co_return with_context(Error::make(ErrorKind::timeout, std::move(message)), ctx);
+    // The call's own context may be cancelled, which would abort the request at once: the
+    // cancel goes out under a fresh one carrying the same request id.
+    CallContext fresh;
+    fresh.request_id = ctx.request_id;
+    fresh.logger = ctx.logger;
+    Call cancel{"POST", v2::cancel_path(watch.job_id), {}, {}, {}, false, cancel_timeout};
+    auto sending = upstream_->send(fresh, std::move(cancel));
+    auto answer = co_await std::move(sending);
+    if (answer.ok()) {
+        note_job(watch.job_id, "CANCELLED");
+        ctx.log(LogLevel::info, "LlamaParse job " + watch.job_id + " cancelled upstream");
+        co_return "; the job was cancelled upstream";
+    }
+    ctx.log(LogLevel::warn, "LlamaParse job " + watch.job_id + " could not be cancelled upstream: " +
+                                describe(answer.error()));
+    co_return "; cancelling it upstream failed (" + describe(answer.error()) + ")";
 }
 
 }  // namespace switchboard::llamaparse

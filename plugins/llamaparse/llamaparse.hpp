@@ -63,6 +63,7 @@ private:
     // The error for a job given up on, after asking upstream to cancel it where possible.
     Task<Error> stop_job(CallContext ctx, Watch watch, std::string status, StopReason reason,
                          Clock::time_point start, std::string last_problem);
+    Task<std::string> cancel_upstream(CallContext ctx, Watch watch);
     // Fetches `call` (a GET) and decodes its JSON answer.
     Task<Result<boost::json::value>> fetch_json(CallContext ctx, Call call);
 

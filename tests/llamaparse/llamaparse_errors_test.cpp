@@ -165,7 +165,8 @@ TEST_CASE("a key straddling the cut of a quoted upstream text is redacted before
     rig.check_no_key();
 }
 
-TEST_CASE("a poll answer over max_response_bytes ends the call at once with an upstream error", "[llamaparse]") {
+TEST_CASE("a poll answer over max_response_bytes ends the call at once with an upstream error and cancels the job",
+          "[llamaparse]") {
     config::HttpSettings small = test_http();
     small.max_response_bytes = 1024;
     Rig rig({}, test_key, small);
@@ -175,8 +176,11 @@ TEST_CASE("a poll answer over max_response_bytes ends the call at once with an u
     const Error& error = error_of(response);
     CHECK(error.kind == ErrorKind::upstream_error);
     CHECK(error.message == "response body larger than 1024 bytes from GET " + rig.fake.base_url() +
-                               "/api/v2/parse/pjb-000001?expand=markdown&expand=text&expand=usage");
+                               "/api/v2/parse/pjb-000001?expand=markdown&expand=text&expand=usage"
+                               "; the job was cancelled upstream");
     CHECK(rig.times_of("GET /api/v2/parse/") == std::vector<double>{1});  // one attempt, no further poll
+    // A job whose answers cannot be read is stopped rather than left running and billing.
+    CHECK(rig.fake.cancelled_jobs() == std::vector<std::string>{"pjb-000001"});
 }
 
 TEST_CASE("a poll answer cut short on every attempt ends the call with an upstream error, no further poll",
@@ -188,6 +192,10 @@ TEST_CASE("a poll answer cut short on every attempt ends the call with an upstre
     CHECK(error.kind == ErrorKind::upstream_error);
     CHECK(rig.times_of("GET /api/v2/parse/") == std::vector<double>{1, 1.5, 2.5});  // the host's three attempts
     CHECK(rig.harness.logger.count(LogLevel::warn, "polling again") == 0);
+    // The cancel is tried; here the job had in fact finished, and the message says so.
+    CHECK(rig.fake.cancelled_jobs() == std::vector<std::string>{"pjb-000001"});
+    CHECK(error.message.find("(after 3 attempts); cancelling it upstream failed (bad_request: LlamaParse 400 on POST "
+                             "/api/v2/parse/pjb-000001/cancel: Job pjb-000001 is already COMPLETED") != std::string::npos);
 }
 
 TEST_CASE("health lists one v2 job with the key: ok, or the mapped error", "[llamaparse]") {

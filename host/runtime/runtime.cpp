@@ -1,5 +1,6 @@
 #include "runtime/runtime.hpp"
 
+#include "http/url_text.hpp"
 #include "plugin/guard.hpp"
 
 #include <algorithm>
@@ -78,15 +79,7 @@ void Runtime::register_url_credentials(const Settings& settings) {
     for (const auto& [key, value] : settings.values()) {
         const auto* text = std::get_if<std::string>(&value);
         if (!text) continue;
-        auto scheme_end = text->find("://");
-        if (scheme_end == std::string::npos) continue;
-        auto authority_start = scheme_end + 3;
-        auto authority_end = std::min(text->find_first_of("/?#", authority_start), text->size());
-        auto at = text->rfind('@', authority_end);
-        if (at == std::string::npos || at < authority_start) continue;
-        auto userinfo = std::string_view(*text).substr(authority_start, at - authority_start);
-        auto colon = userinfo.find(':');
-        if (colon != std::string_view::npos) logger_.add_secret(std::string(userinfo.substr(colon + 1)));
+        if (auto password = http::url_password(*text)) logger_.add_secret(std::string(*password));
     }
 }
 

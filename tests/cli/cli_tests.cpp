@@ -61,6 +61,13 @@ Run run(const switchboard::testing::TempDir& scratch, const std::vector<std::str
             read_all(scratch.path() / "stderr")};
 }
 
+// The variables that point the real plugins at the loopback fakes, as a user would set them.
+std::string upstream_env(const std::string& openai_key, const std::string& openai_url, const std::string& llama_key,
+                         const std::string& llama_url) {
+    return "OPENAI_API_KEY=" + quote(openai_key) + " OPENAI_BASE_URL=" + quote(openai_url) +
+           " LLAMA_CLOUD_API_KEY=" + quote(llama_key) + " LLAMA_CLOUD_BASE_URL=" + quote(llama_url);
+}
+
 fs::path shipped_config() {
     return fs::path(SWITCHBOARD_SOURCE_DIR) / "config" / "switchboard.toml";
 }
@@ -371,9 +378,7 @@ real = ["llamaparse"]
 mock = "mock-parse"
 )");
     auto document = s.write("notes.txt", "hello");
-    const std::string env = "OPENAI_API_KEY=" + quote(openai_key) + " OPENAI_BASE_URL=" + quote(openai.base_url()) +
-                            " LLAMA_CLOUD_API_KEY=" + quote(llama_key) +
-                            " LLAMA_CLOUD_BASE_URL=" + quote(llama.base_url());
+    const std::string env = upstream_env(openai_key, openai.base_url(), llama_key, llama.base_url());
     std::string everything;
     auto record = [&](const Run& r, int expected_exit) {
         INFO(r.out + r.err);
@@ -435,8 +440,7 @@ capability = "parse"
 real = ["llamaparse"]
 )");
     auto r = run(s, {"status", "--config", config.string()},
-                 "OPENAI_API_KEY=" + quote(openai_key) + " OPENAI_BASE_URL=" + quote(openai.base_url()) +
-                     " LLAMA_CLOUD_API_KEY=" + quote(llama_key) + " LLAMA_CLOUD_BASE_URL=" + quote(llama.base_url()));
+                 upstream_env(openai_key, openai.base_url(), llama_key, llama.base_url()));
 
     INFO(r.out + r.err);
     CHECK(r.exit_code == 0);

@@ -382,23 +382,11 @@ Reply FakeLlamaParse::rate_limited(std::chrono::seconds retry_after) {
 
 Reply FakeLlamaParse::malformed_json() { return Reply::json(200, "{\"id\": \"pjb-"); }
 
-Reply FakeLlamaParse::truncated() {
-    Reply reply;
-    reply.fault = Fault::truncate_body;
-    return reply;
-}
+Reply FakeLlamaParse::truncated() { return Reply::with_fault(Fault::truncate_body); }
 
-Reply FakeLlamaParse::reset() {
-    Reply reply;
-    reply.fault = Fault::reset_mid_body;
-    return reply;
-}
+Reply FakeLlamaParse::reset() { return Reply::with_fault(Fault::reset_mid_body); }
 
-Reply FakeLlamaParse::never_answer() {
-    Reply reply;
-    reply.fault = Fault::never_answer;
-    return reply;
-}
+Reply FakeLlamaParse::never_answer() { return Reply::with_fault(Fault::never_answer); }
 
 std::vector<std::string> FakeLlamaParse::pages_of(std::string_view data) {
     std::vector<std::string> pages;

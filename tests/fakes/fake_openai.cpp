@@ -482,23 +482,11 @@ Reply FakeOpenAI::malformed_json() {
     return Reply::json(200, R"({"object":"list","data":[{"object":"embedding" "index":0,"embedding":[0.5]}])");
 }
 
-Reply FakeOpenAI::truncated() {
-    Reply reply;
-    reply.fault = Fault::truncate_body;
-    return reply;
-}
+Reply FakeOpenAI::truncated() { return Reply::with_fault(Fault::truncate_body); }
 
-Reply FakeOpenAI::reset() {
-    Reply reply;
-    reply.fault = Fault::reset_mid_body;
-    return reply;
-}
+Reply FakeOpenAI::reset() { return Reply::with_fault(Fault::reset_mid_body); }
 
-Reply FakeOpenAI::never_answer() {
-    Reply reply;
-    reply.fault = Fault::never_answer;
-    return reply;
-}
+Reply FakeOpenAI::never_answer() { return Reply::with_fault(Fault::never_answer); }
 
 Reply FakeOpenAI::trickle(std::chrono::milliseconds interval) {
     Reply reply;

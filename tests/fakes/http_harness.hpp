@@ -12,6 +12,7 @@
 
 #include "config/config.hpp"
 #include "fakes/capture_logger.hpp"
+#include "fakes/drive.hpp"
 #include "fakes/manual_clock.hpp"
 #include "http/backend_http_client.hpp"
 #include "http/curl_transport.hpp"
@@ -21,9 +22,7 @@ namespace switchboard::testing {
 
 // The host side of a real-backend plugin test: the real CurlTransport on its own event-loop
 // thread, the real BackendHttpClient (retry policy, jitter fixed at 0 so waits are exact) and a
-// manual clock for every wait. run() drives a call to its end: while the call is not done it
-// advances the clock to the next timer whenever one is pending (a retry backoff or a poll
-// interval), and otherwise lets the real network I/O finish.
+// manual clock for every wait. run() drives a call to its end with drive_until().
 //
 // So that run() never fires a timer early, plugins arm no timers while a request is in flight.
 class HttpHarness {
@@ -67,12 +66,7 @@ public:
             result->emplace(std::move(value));
             done->store(true, std::memory_order_release);
         });
-        auto give_up = std::chrono::steady_clock::now() + limit;
-        while (!done->load(std::memory_order_acquire)) {
-            REQUIRE(std::chrono::steady_clock::now() < give_up);
-            if (transport_->in_flight() == 0 && clock.advance_to_next()) continue;
-            std::this_thread::sleep_for(std::chrono::microseconds(200));  // polling real I/O
-        }
+        drive_until([&] { return done->load(std::memory_order_acquire); }, clock, *transport_, limit);
         return std::move(**result);
     }
 

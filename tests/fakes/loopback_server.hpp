@@ -49,6 +49,13 @@ struct Reply {
 
     // status + Content-Type: application/json + body
     static Reply json(int status, std::string body);
+    // A 200 without a body and with `fault`: the fakes read it as "your normal answer,
+    // delivered with this fault".
+    static Reply with_fault(Fault fault) {
+        Reply reply;
+        reply.fault = fault;
+        return reply;
+    }
 };
 
 // An HTTP/1.1 server on 127.0.0.1 with an ephemeral port, on its own thread (Boost.Beast), for

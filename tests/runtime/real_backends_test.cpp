@@ -14,6 +14,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "fakes/drive.hpp"
 #include "fakes/fake_llamaparse.hpp"
 #include "fakes/fake_openai.hpp"
 #include "fakes/manual_clock.hpp"
@@ -72,16 +73,10 @@ public:
         return pending;
     }
 
-    // Drives a started call to its end: while no HTTP exchange is in flight, time moves to the
-    // next timer (a retry backoff, a poll interval, a mock's latency).
+    // Drives a started call to its end (see drive_until).
     template <class T>
     T finish(Pending<T> pending) {
-        auto give_up = std::chrono::steady_clock::now() + 20s;
-        while (!pending.done->load(std::memory_order_acquire)) {
-            REQUIRE(std::chrono::steady_clock::now() < give_up);
-            if (transport_.in_flight() == 0 && clock.advance_to_next()) continue;
-            std::this_thread::sleep_for(200us);  // polling real I/O
-        }
+        testing::drive_until([&] { return pending.done->load(std::memory_order_acquire); }, clock, transport_);
         return std::move(**pending.result);
     }
 

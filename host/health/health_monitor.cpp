@@ -186,7 +186,7 @@ struct HealthMonitor::Core : std::enable_shared_from_this<Core> {
                     entry.auth_reported = true;
                     notes.push_back(
                         {LogLevel::error,
-                         fmt::format("backend '{}' rejected its credentials ({}); calls fall back "
+                         fmt::format("backend '{}' cannot authenticate ({}); calls fall back "
                                      "to other backends until it answers again. Check the "
                                      "backend's api_key and what the key is allowed to do",
                                      backend, error->message)});

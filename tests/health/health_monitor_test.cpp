@@ -195,12 +195,12 @@ TEST_CASE("an auth failure is logged at error level once per backend until the b
     rig.monitor.record_failure("beta", rejected);
     CHECK(rig.monitor.snapshot("alpha").state == State::unhealthy);
     CHECK(rig.log.count(LogLevel::error,
-                      "backend 'alpha' rejected its credentials (403 key lacks permission)") == 1);
-    CHECK(rig.log.count(LogLevel::error, "backend 'beta' rejected its credentials") == 1);
+                      "backend 'alpha' cannot authenticate (403 key lacks permission)") == 1);
+    CHECK(rig.log.count(LogLevel::error, "backend 'beta' cannot authenticate") == 1);
 
     rig.monitor.record_success("alpha");
     rig.monitor.record_failure("alpha", rejected);
-    CHECK(rig.log.count(LogLevel::error, "backend 'alpha' rejected its credentials") == 2);
+    CHECK(rig.log.count(LogLevel::error, "backend 'alpha' cannot authenticate") == 2);
 }
 
 TEST_CASE("a probe round calls health() on every backend and records the outcomes", "[health]") {
@@ -393,7 +393,7 @@ TEST_CASE("the lines logged about a recorded outcome carry the request id of the
                    "circuit of backend 'alpha' re-opened for 30000 ms: the half-open trial failed "
                    "(unavailable: connection refused)"));
     CHECK(rig.log.has(LogLevel::error, "req_5",
-                   "backend 'beta' rejected its credentials (403 key lacks permission); calls fall back to "
+                   "backend 'beta' cannot authenticate (403 key lacks permission); calls fall back to "
                    "other backends until it answers again. Check the backend's api_key and what the key is "
                    "allowed to do"));
     CHECK(rig.log.has(LogLevel::info, "req_6",

@@ -295,7 +295,7 @@ TEST_CASE(
     }
     CHECK(rig.health->snapshot("real-a").state == health::State::unhealthy);
     const std::string loud =
-        "backend 'real-a' rejected its credentials (401 invalid api key sk-****); calls fall back to other "
+        "backend 'real-a' cannot authenticate (401 invalid api key sk-****); calls fall back to other "
         "backends until it answers again. Check the backend's api_key and what the key is allowed to do";
     CHECK(rig.log.count(LogLevel::error, "real-a") == 1);
     CHECK(rig.log.has(LogLevel::error, "req_auth_0", loud));

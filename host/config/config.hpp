@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cost/money.hpp"
 #include "switchboard/host_services.hpp"
 #include "switchboard/secret.hpp"
 #include "switchboard/service_interface.hpp"
@@ -62,6 +63,56 @@ struct HttpSettings {
     std::chrono::milliseconds deadline{120'000};             // all attempts and waits together
 };
 
+// Spend caps in USD over calendar windows (in cost.timezone); an unset cap does not limit.
+struct Caps {
+    std::optional<cost::Money> hourly;
+    std::optional<cost::Money> daily;
+    std::optional<cost::Money> monthly;
+
+    bool any() const noexcept { return hourly || daily || monthly; }
+};
+
+// [backends.NAME.limits]: local rate limits, enforced before a call leaves the host.
+struct RateLimits {
+    std::optional<std::int64_t> requests_per_minute;  // rpm
+    std::optional<std::int64_t> tokens_per_minute;    // tpm, estimated input tokens
+
+    bool any() const noexcept { return requests_per_minute || tokens_per_minute; }
+};
+
+// What a backend's calls cost. Embeddings are priced per million input tokens by model;
+// LlamaParse by credits (credits per page by tier, USD per thousand credits; cache hits are free
+// because the upstream reports no credits for them).
+struct PriceList {
+    bool free = false;                                          // explicitly costs nothing
+    std::map<std::string, cost::Money> usd_per_million_tokens;  // by model
+    std::string default_model;                                  // when neither request nor settings name one
+    std::optional<cost::Money> usd_per_thousand_credits;
+    std::map<std::string, std::int64_t> credits_per_page;       // by tier or parse mode
+    std::string default_tier;                                   // when neither request nor settings name one
+    std::string source;  // where it was defined, for messages: "config/pricing.toml [llamaparse]"
+
+    bool priced() const noexcept {
+        return free || !usd_per_million_tokens.empty() || usd_per_thousand_credits.has_value();
+    }
+};
+
+// What to do with paid calls while the spend ledger cannot be written.
+enum class LedgerFailure { closed, open };
+
+// [cost]: pricing, caps, ledger and alerts.
+struct CostSettings {
+    std::filesystem::path ledger;  // absolute; default var/ledger.sqlite beside the config file
+    LedgerFailure on_ledger_failure = LedgerFailure::closed;
+    std::chrono::milliseconds retention{400LL * 86'400'000};  // older rows are deleted
+    std::string timezone = "UTC";                                // caps' calendar windows
+    std::vector<int> alert_percents{50, 80, 95};                 // of each cap, ascending
+    std::chrono::milliseconds forecast_lookback{3 * 3'600'000};  // the "recent rate" of forecasts
+    Caps caps;                                                   // [cost.caps]: everything together
+    std::filesystem::path pricing_file;                          // absolute; empty: none
+    std::map<std::string, PriceList> plugin_prices;              // from pricing_file, by plugin name
+};
+
 // [backends.NAME]: one configured instance of a plugin.
 struct BackendSettings {
     std::string name;
@@ -69,6 +120,11 @@ struct BackendSettings {
     Settings settings;       // [backends.NAME.settings], flattened
     Secret api_key;          // api_key, after interpolation; never printed unredacted
     HttpSettings http;       // [backends.NAME.http]
+    Caps caps;               // [backends.NAME.caps]
+    RateLimits limits;       // [backends.NAME.limits]
+    // Its plugin's prices from the pricing file with [backends.NAME.pricing] laid over them.
+    // priced() is false for a backend nobody priced: an error if a service lists it as real.
+    PriceList price;
     Position where;          // the [backends.NAME] table
     Position plugin_where;   // the plugin key; `where` when absent
     Position api_key_where;  // the api_key key; `where` when absent
@@ -82,6 +138,7 @@ struct ServiceSettings {
     std::vector<std::string> real;     // real backends, in the order to try them
     std::string mock;                  // the mock backend; empty if none
     std::chrono::milliseconds fallback_timeout{30'000};
+    Caps caps;                  // [services.NAME.caps]
     Position where;             // the [services.NAME] table
     Position capability_where;  // the capability key; `where` when absent
 };
@@ -91,6 +148,7 @@ struct Config {
     std::string environment;     // SWITCHBOARD_ENV, default "development"
     HostSettings host;
     HealthSettings health;
+    CostSettings cost;
     std::map<std::string, std::string> plugin_pins;  // plugin file stem -> sha256 hex
     std::map<std::string, BackendSettings> backends;
     std::map<std::string, ServiceSettings> services;

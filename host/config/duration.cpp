@@ -21,6 +21,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) n
     else if (unit == "s") factor = 1'000;
     else if (unit == "m") factor = 60'000;
     else if (unit == "h") factor = 3'600'000;
+    else if (unit == "d") factor = 86'400'000;
     else return std::nullopt;
 
     if (count > std::numeric_limits<std::int64_t>::max() / factor) return std::nullopt;

@@ -97,7 +97,7 @@ TEST_CASE("the version flag names the SDK version and plugin ABI", "[cli]") {
     switchboard::testing::TempDir s;
     auto r = run(s, {"--version"});
     CHECK(r.exit_code == 0);
-    CHECK(r.out == "switchboard 0.2.0 (plugin ABI 2.0)\n");
+    CHECK(r.out == "switchboard 0.3.0 (plugin ABI 2.1)\n");
 }
 
 TEST_CASE("every command answers --help", "[cli]") {
@@ -157,7 +157,7 @@ TEST_CASE("plugins lists the shipped mock plugins as loaded", "[cli]") {
         REQUIRE(line_start != std::string::npos);
         auto line = r.out.substr(line_start, r.out.find('\n', line_start) - line_start);
         CHECK(line.find(" 1.0.0 ") != std::string::npos);
-        CHECK(line.find(" 2.0 ") != std::string::npos);
+        CHECK(line.find(" 2.1 ") != std::string::npos);
         CHECK(line.ends_with("loaded"));
     }
 }

@@ -89,8 +89,8 @@ TEST_CASE("each broken plugin is rejected with its exact reason while the good o
          "no Switchboard entry point: no symbol switchboard_plugin_v2 in section sbplugin (export the "
          "plugin with SWITCHBOARD_PLUGIN(YourClass) from <switchboard/plugin.hpp>)"},
         {"abi_major_99.so",
-         "built for plugin ABI 99; this host speaks ABI 2 (rebuild the plugin against SDK 0.2.0)"},
-        {"abi_minor_new.so", "built for ABI 2.7; this host supports up to 2.0: upgrade the host"},
+         "built for plugin ABI 99; this host speaks ABI 2 (rebuild the plugin against SDK 0.3.0)"},
+        {"abi_minor_new.so", "built for ABI 2.7; this host supports up to 2.1: upgrade the host"},
         {"stdlib_mismatch.so",
          "built with stdlib=libc++-160000; this host uses stdlib=" SWITCHBOARD_STDLIB
          ": rebuild the plugin with the host's standard library (standard library types cross the "
@@ -100,7 +100,7 @@ TEST_CASE("each broken plugin is rejected with its exact reason while the good o
         {"info_throws.so", "info() threw an unhandled exception: info is broken"},
         {"unresolved.so", "dlopen failed: " + dir +
                               "/unresolved.so: undefined symbol: switchboard_test_symbol_nobody_defines "
-                              "(rebuild the plugin against SDK 0.2.0 and check `ldd " + dir +
+                              "(rebuild the plugin against SDK 0.3.0 and check `ldd " + dir +
                               "/unresolved.so` for missing libraries)"},
         {"echo.so", ""},
         {"thrower.so", ""},
@@ -151,12 +151,12 @@ TEST_CASE("a loaded plugin reports its info, ABI and build, and is logged", "[pl
     CHECK(record.info.capabilities == std::vector<std::string>{"embeddings"});
     CHECK(record.info.api_key_prefix.empty());
     CHECK(record.abi_major == 2);
-    CHECK(record.abi_minor == 0);
-    CHECK(record.sdk_version == "0.2.0");
+    CHECK(record.abi_minor == 1);
+    CHECK(record.sdk_version == "0.3.0");
     CHECK(record.fingerprint == switchboard::plugin::host_fingerprint());
     CHECK(messages_at(logger, LogLevel::info) ==
           std::vector<std::string>{"loaded plugin 'echo' 1.0.0 from " + file.string() +
-                                   ": embeddings (ABI 2.0, SDK 0.2.0)"});
+                                   ": embeddings (ABI 2.1, SDK 0.3.0)"});
 }
 
 TEST_CASE("a plugin rejected for its descriptor still reports the versions it declared", "[plugin]") {
@@ -169,7 +169,7 @@ TEST_CASE("a plugin rejected for its descriptor still reports the versions it de
     CHECK_FALSE(record.loaded());
     CHECK(record.abi_major == 2);
     CHECK(record.abi_minor == 7);
-    CHECK(record.sdk_version == "0.2.0");
+    CHECK(record.sdk_version == "0.3.0");
     CHECK(record.info.name.empty());
     CHECK(record.library == nullptr);
 }

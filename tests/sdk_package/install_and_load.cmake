@@ -53,7 +53,7 @@ file(CHMOD ${plugins} ${plugins}/hello.so PERMISSIONS
 run("loading and calling hello.so" ${DRIVER} ${plugins} hello latency_ms=250 dimensions=3)
 message(STATUS "plugin_host_driver said:\n${output}")
 foreach(expected
-    "loaded: hello 0.1.0 \\(ABI 2.0, SDK 0.2.0\\)"
+    "loaded: hello 0.1.0 \\(ABI 2.1, SDK 0.3.0\\)"
     "after the call: waiting, 1 timer\\(s\\) pending"
     "log: info backend 'driver-hello' serves model hello-counts-1 with 3 dimensions"
     "log: info \\[driver-1\\] embedded 2 text\\(s\\)"

@@ -19,6 +19,7 @@ enum class ErrorKind {
     bad_request,     // the caller's request is invalid (400, 404, 422); never hidden by fallback
     upstream_error,  // the upstream answered with garbage: truncated, malformed, wrong shape
     internal,        // a bug: a plugin threw, an invariant broke
+    budget_exceeded, // the host's own spend cap would be passed; set by the host, never by plugins
 };
 
 constexpr std::string_view to_string(ErrorKind kind) noexcept {
@@ -31,6 +32,7 @@ constexpr std::string_view to_string(ErrorKind kind) noexcept {
         case ErrorKind::bad_request: return "bad_request";
         case ErrorKind::upstream_error: return "upstream_error";
         case ErrorKind::internal: return "internal";
+        case ErrorKind::budget_exceeded: return "budget_exceeded";
     }
     return "internal";
 }
@@ -38,7 +40,7 @@ constexpr std::string_view to_string(ErrorKind kind) noexcept {
 inline std::optional<ErrorKind> error_kind_from_string(std::string_view text) noexcept {
     for (auto kind : {ErrorKind::unavailable, ErrorKind::timeout, ErrorKind::rate_limited,
                       ErrorKind::quota, ErrorKind::auth, ErrorKind::bad_request,
-                      ErrorKind::upstream_error, ErrorKind::internal}) {
+                      ErrorKind::upstream_error, ErrorKind::internal, ErrorKind::budget_exceeded}) {
         if (to_string(kind) == text) return kind;
     }
     return std::nullopt;
@@ -54,6 +56,7 @@ constexpr bool is_availability_failure(ErrorKind kind) noexcept {
         case ErrorKind::quota:
         case ErrorKind::auth:
         case ErrorKind::upstream_error:
+        case ErrorKind::budget_exceeded:
             return true;
         case ErrorKind::bad_request:
         case ErrorKind::internal:

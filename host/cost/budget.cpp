@@ -1,0 +1,1 @@
+#include "cost/budget.hpp"

@@ -1,0 +1,1 @@
+#include "cost/cost_policy.hpp"

@@ -1,0 +1,104 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "cost/budget.hpp"
+#include "cost/money.hpp"
+#include "cost/pricing.hpp"
+#include "ledger/ledger.hpp"
+#include "switchboard/host_services.hpp"
+#include "switchboard/result.hpp"
+#include "switchboard/task.hpp"
+#include "switchboard/types.hpp"
+
+namespace switchboard::cost {
+
+// What the router holds for one attempt on a backend, from admit() until the call is over.
+struct Admission {
+    Reservation reservation;  // inactive when nothing was held (a free backend without limits)
+    Estimate estimate;
+};
+
+enum class CallKind { embeddings, parse, json };
+
+// One routed call, as the router reports it when it is over.
+struct FinishedCall {
+    CallKind kind = CallKind::json;
+    std::string request_id;
+    std::string client;
+    std::string service;
+    std::string mode;             // "mock", "real" or "hybrid"
+    std::string backend;          // who answered; "" when nobody did
+    std::string fallback_reason;  // of the last backend passed over; "" when none was
+    std::string requested;        // the request's model (embeddings) or mode (parse); "" for none
+    std::string served_model;     // the response's model (embeddings); "" otherwise
+    const Usage* usage = nullptr; // the answer's usage when the call succeeded, else null
+    std::string outcome;          // "ok" or the ErrorKind name
+    WallTime started;
+    std::chrono::nanoseconds latency{0};
+    std::optional<Admission> admission;  // the answering backend's, if it was admitted
+};
+
+struct CallCost {
+    Money cost;         // real spend
+    Money shadow_cost;  // priced on the service's first real backend when a mock answered
+    bool durable = true;  // the ledger row committed
+};
+
+// The cost gate between the router and the plugins: prices calls, holds their estimates against
+// the budget before they run, settles them after, and writes one ledger row per call. Built from
+// the config; totals are restored from the ledger so caps hold across restarts. Thread-safe.
+// `ledger` (may be null: nothing is recorded), `clock`, `logger` and `metrics` outlive it.
+class CostPolicy {
+public:
+    CostPolicy(const config::Config& config, ledger::Ledger* ledger, Clock& clock, Logger& logger,
+               Metrics* metrics = nullptr);
+    ~CostPolicy();
+    CostPolicy(const CostPolicy&) = delete;
+    CostPolicy& operator=(const CostPolicy&) = delete;
+
+    // Before a call to `backend` for `service`: estimate it and hold the estimate against every
+    // cap and rate limit. Errors: budget_exceeded, rate_limited, bad_request (an unpriced model,
+    // an estimate that can never fit), unavailable (a paid call while the ledger is failed and
+    // cost.on_ledger_failure is "closed").
+    Result<Admission> admit(std::string_view service, std::string_view backend, const EmbeddingsRequest& request);
+    Result<Admission> admit(std::string_view service, std::string_view backend, const ParseRequest& request);
+    Result<Admission> admit(std::string_view service, std::string_view backend, const JsonRequest& request);
+
+    // After the call: settle (or release) the admission, price shadow spend, write the ledger row
+    // and complete once it is durable (or the ledger has failed). Resumes on a host thread.
+    Task<CallCost> finish(FinishedCall call);
+
+    std::vector<CapState> caps() const;
+    std::vector<RateState> rates() const;
+    const TimeZone& zone() const noexcept;
+    bool ledger_healthy() const noexcept;
+    std::optional<std::string> ledger_failure() const;
+
+private:
+    template <class Request>
+    Result<Admission> admit_request(std::string_view service, std::string_view backend, const Request& request);
+
+    struct BackendCost {
+        std::unique_ptr<Pricing> pricing;  // null for an unpriced backend (mocks)
+        bool limited = false;              // has rate limits
+    };
+
+    Clock& clock_;
+    Logger& logger_;
+    Metrics* metrics_;
+    ledger::Ledger* ledger_;
+    bool fail_open_;
+    Budget budget_;
+    std::map<std::string, BackendCost, std::less<>> backends_;
+    std::map<std::string, std::string, std::less<>> shadow_of_;  // service -> its first real backend
+};
+
+}  // namespace switchboard::cost

@@ -1,0 +1,1 @@
+#include "cost/time_zone.hpp"

@@ -1,0 +1,95 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "ledger/ledger_row.hpp"
+#include "switchboard/host_services.hpp"
+#include "switchboard/result.hpp"
+
+namespace switchboard::ledger {
+
+// The ledger's file cannot be opened or read (for readers; the writer reports through healthy()).
+class LedgerError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct Options {
+    std::filesystem::path path;  // created with its folder if missing
+    std::chrono::milliseconds retention{400LL * 86'400'000};  // rows older are deleted; 0: never
+    std::size_t max_pending = 100'000;  // rows held in memory while the file cannot be written
+    std::chrono::milliseconds retry_interval{5'000};  // how often a failed ledger tries again
+};
+
+// The durable spend ledger: one SQLite file in WAL mode, written by one writer thread that
+// commits everything queued so far in one transaction (group commit, synchronous=FULL), then
+// tells each row's caller. A row is acknowledged only once its transaction has committed, so
+// after a crash (kill -9) every acknowledged row is in the file.
+//
+// The schema is versioned (PRAGMA user_version) and migrated forward on open; a file from a newer
+// version, a corrupt file or an unwritable path puts the ledger in the failed state: healthy() is
+// false and failure() says what and where; appends are answered with that error at once and the
+// rows are kept in memory (up to max_pending) and written when the file works again (retried every
+// retry_interval). Rows older than the retention are deleted on open and then hourly.
+class Ledger {
+public:
+    static constexpr int schema_version = 1;
+
+    // Never throws for file problems: they leave the ledger failed. `logger` outlives the ledger.
+    Ledger(Options options, Logger& logger);
+    ~Ledger();  // writes what is queued (one last attempt), then stops the writer
+    Ledger(const Ledger&) = delete;
+    Ledger& operator=(const Ledger&) = delete;
+
+    // Queues `row`; never blocks on I/O. `done` runs exactly once, on the writer thread (or
+    // inline when the ledger is failed or stopping): ok once the row is durable, else the error.
+    void append(Row row, std::function<void(const Status&)> done);
+
+    bool healthy() const noexcept;
+    std::optional<std::string> failure() const;  // what is wrong while !healthy()
+    // Blocks until every row appended before the call is committed or has failed.
+    void flush();
+
+    // Real spend per service and backend since each instant, read from the file (for restarts).
+    // Throws LedgerError when the file cannot be read.
+    std::vector<SpendTotal> spend_since(WallTime hour_start, WallTime day_start, WallTime month_start) const;
+
+    const std::filesystem::path& path() const noexcept;
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+// Read-only access for summaries, forecasts and exports, on its own connection: safe beside a
+// running host (WAL readers never block the writer). Throws LedgerError saying what and where
+// when the file is missing, not a ledger, corrupt, or from a newer schema.
+class Reader {
+public:
+    explicit Reader(const std::filesystem::path& path);
+    ~Reader();
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+
+    // Every row the query selects, in time order, one at a time: constant memory however many.
+    void for_each(const Query& query, const std::function<void(const Row&)>& visit) const;
+    std::vector<SpendTotal> spend_since(WallTime hour_start, WallTime day_start, WallTime month_start) const;
+    // Real spend (all services, or the query's one) in [since, until).
+    cost::Money spend_between(WallTime since, WallTime until, const std::optional<std::string>& service) const;
+    std::optional<WallTime> first_time() const;
+    std::int64_t count(const Query& query) const;
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace switchboard::ledger

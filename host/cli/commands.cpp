@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 
 #include "cli/exit_codes.hpp"
+#include "cli/table.hpp"
 #include "http/curl_transport.hpp"
 #include "log/host_logger.hpp"
 #include "runtime/asio_clock.hpp"
@@ -112,8 +113,10 @@ void print_route(std::ostream& err, const router::Routed<T>& routed) {
         err << "fell back from '" << step.backend << "': " << describe(step.error) << '\n';
     }
     if (routed.result.ok()) {
-        err << "served by '" << routed.backend << "' (mode " << config::to_string(routed.mode)
-            << ", request " << routed.request_id << ")\n";
+        err << "served by '" << routed.backend << "' (mode " << config::to_string(routed.mode) << ", request "
+            << routed.request_id << ", cost " << cost::format_usd(routed.cost);
+        if (routed.shadow_cost.nanos > 0) err << ", shadow cost " << cost::format_usd(routed.shadow_cost);
+        err << ")\n";
     }
 }
 
@@ -154,22 +157,6 @@ std::string format_age(const Clock& clock, const std::optional<Clock::time_point
     return std::to_string(ms) + " ms ago";
 }
 
-// Prints rows as left-aligned columns, the first row being the header.
-void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
-    std::vector<std::size_t> widths;
-    for (const auto& row : rows) {
-        widths.resize(std::max(widths.size(), row.size()));
-        for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-    }
-    for (const auto& row : rows) {
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            out << row[i];
-            if (i + 1 < row.size()) out << std::string(widths[i] - row[i].size() + 2, ' ');
-        }
-        out << '\n';
-    }
-}
-
 void print_plugins(std::ostream& out, const std::vector<plugin::PluginRecord>& plugins) {
     std::vector<std::vector<std::string>> rows{{"FILE", "NAME", "VERSION", "CAPABILITIES", "ABI", "STATUS"}};
     for (const auto& p : plugins) {
@@ -182,6 +169,37 @@ void print_plugins(std::ostream& out, const std::vector<plugin::PluginRecord>& p
                         p.loaded() ? "loaded" : "rejected: " + p.rejection});
     }
     print_table(out, rows);
+}
+
+// Caps, rate limits and the ledger, as `status` shows them.
+void print_budget(std::ostream& out, const cost::CostPolicy& policy) {
+    out << "\nledger: " << (policy.ledger_healthy() ? "ok" : "FAILED: " + policy.ledger_failure().value_or("")) << '\n';
+    auto caps = policy.caps();
+    if (!caps.empty()) {
+        std::vector<std::vector<std::string>> rows{{"CAP", "SPENT", "HELD", "LIMIT", "USED", "ALERT", "RESETS AT"}};
+        for (const auto& cap : caps) {
+            const auto used = cap.limit.nanos > 0 ? (cap.spent.nanos * 100) / cap.limit.nanos : 100;
+            rows.push_back({cost::id_of(cap.key), cost::format_usd(cap.spent), cost::format_usd(cap.reserved),
+                            cost::format_usd(cap.limit), std::to_string(used) + "%",
+                            cap.alert_percent > 0 ? std::to_string(cap.alert_percent) + "%" : "-",
+                            policy.zone().format(cap.resets_at)});
+        }
+        out << '\n';
+        print_table(out, rows);
+    }
+    auto rates = policy.rates();
+    if (!rates.empty()) {
+        std::vector<std::vector<std::string>> rows{{"RATE LIMIT", "RPM", "REQUESTS LEFT", "TPM", "TOKENS LEFT"}};
+        auto text = [](const std::optional<std::int64_t>& limit) { return limit ? std::to_string(*limit) : "-"; };
+        for (const auto& rate : rates) {
+            rows.push_back({rate.backend, text(rate.requests_per_minute),
+                            rate.requests_per_minute ? std::to_string(static_cast<std::int64_t>(rate.requests_available)) : "-",
+                            text(rate.tokens_per_minute),
+                            rate.tokens_per_minute ? std::to_string(static_cast<std::int64_t>(rate.tokens_available)) : "-"});
+        }
+        out << '\n';
+        print_table(out, rows);
+    }
 }
 
 double cosine(const std::vector<float>& a, const std::vector<float>& b) {
@@ -238,7 +256,7 @@ int embed_command(const EmbedOptions& options, std::ostream& out, std::ostream& 
     request.inputs = options.texts;
     request.model = options.model;
     request.dimensions = options.dimensions;
-    auto routed = session.run(session.runtime->router().embed(*service, std::move(request), {options.mode, ""}));
+    auto routed = session.run(session.runtime->router().embed(*service, std::move(request), {options.mode, "", "cli"}));
     print_route(err, routed);
     if (!routed.result.ok()) return report_failure(err, routed);
     out << wire::to_openai_json(routed.result.value()) << '\n';
@@ -266,7 +284,7 @@ int parse_command(const ParseOptions& options, std::ostream& out, std::ostream& 
     request.options.mode = options.parse_mode;
     request.options.language = options.language;
     request.options.target_pages = options.target_pages;
-    auto routed = session.run(session.runtime->router().parse(*service, std::move(request), {options.mode, ""}));
+    auto routed = session.run(session.runtime->router().parse(*service, std::move(request), {options.mode, "", "cli"}));
     print_route(err, routed);
     if (!routed.result.ok()) return report_failure(err, routed);
     if (options.json) {
@@ -303,6 +321,7 @@ int status_command(const HostOptions& options, std::ostream& out, std::ostream& 
         out << '\n' << name << ":\n";
         for (const auto& [label, value] : details) out << "  " << label << ": " << value << '\n';
     }
+    print_budget(out, session.runtime->cost());
     return all_healthy ? exit_ok : exit_unhealthy;
 }
 
@@ -319,7 +338,7 @@ int demo_command(const HostOptions& options, std::ostream& out, std::ostream& er
         EmbeddingsRequest request;
         request.inputs = {"The cat sat on the mat.", "A cat was sitting on a mat.",
                           "Quarterly revenue grew by four percent."};
-        auto routed = session.run(router.embed(*service, request));
+        auto routed = session.run(router.embed(*service, request, {std::nullopt, "", "demo"}));
         out << "\nembed via service '" << *service << "' (" << request.inputs.size() << " texts):\n";
         print_route(out, routed);
         if (routed.result.ok()) {
@@ -340,7 +359,7 @@ int demo_command(const HostOptions& options, std::ostream& out, std::ostream& er
             "<html><head><title>Welcome</title></head><body><h1>Welcome to Switchboard</h1>"
             "<p>One host, many <b>AI backends</b>: routed by mode, with fallback.</p>"
             "<ul><li>mock</li><li>real</li><li>hybrid</li></ul></body></html>";
-        auto routed = session.run(router.parse(*service, request));
+        auto routed = session.run(router.parse(*service, request, {std::nullopt, "", "demo"}));
         out << "\nparse via service '" << *service << "' (" << request.file_name << "):\n";
         print_route(out, routed);
         if (routed.result.ok()) {

@@ -37,6 +37,17 @@ struct ParseOptions {
     bool json = false;
 };
 
+// `switchboard costs summary|forecast|export`: read the ledger named by the config, never the plugins.
+struct CostsOptions {
+    std::filesystem::path config;
+    std::string since;    // empty: from the first row
+    std::string until;    // empty: up to now (and rows written meanwhile)
+    std::string service;  // empty: every service
+    std::string format;   // table, json or csv (export: json or csv)
+    std::string by = "day";         // summary window: hour, day, month
+    std::string group = "service";  // summary group: service, backend, model, client
+};
+
 // Each command writes its result to `out` and diagnostics to `err`, and returns an exit code
 // from exit_codes.hpp.
 int plugins_command(const HostOptions& options, std::ostream& out, std::ostream& err);
@@ -45,5 +56,8 @@ int embed_command(const EmbedOptions& options, std::ostream& out, std::ostream& 
 int parse_command(const ParseOptions& options, std::ostream& out, std::ostream& err);
 int status_command(const HostOptions& options, std::ostream& out, std::ostream& err);
 int demo_command(const HostOptions& options, std::ostream& out, std::ostream& err);
+int costs_summary_command(const CostsOptions& options, std::ostream& out, std::ostream& err);
+int costs_forecast_command(const CostsOptions& options, std::ostream& out, std::ostream& err);
+int costs_export_command(const CostsOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace switchboard::cli

@@ -18,6 +18,7 @@ enum ExitCode : int {
     exit_bad_request = 15,
     exit_upstream_error = 16,
     exit_internal = 17,
+    exit_budget_exceeded = 18,
 };
 
 constexpr int exit_code_for(ErrorKind kind) noexcept {
@@ -30,6 +31,7 @@ constexpr int exit_code_for(ErrorKind kind) noexcept {
         case ErrorKind::bad_request: return exit_bad_request;
         case ErrorKind::upstream_error: return exit_upstream_error;
         case ErrorKind::internal: return exit_internal;
+        case ErrorKind::budget_exceeded: return exit_budget_exceeded;
     }
     return exit_internal;
 }

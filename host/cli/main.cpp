@@ -38,6 +38,12 @@ void add_route_options(CLI::App& command, std::string& service, std::optional<sw
             "MODE", "mode");
 }
 
+std::string join_words(const std::vector<std::string>& words) {
+    std::string out;
+    for (const auto& word : words) out += (out.empty() ? "" : ", ") + word;
+    return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -49,7 +55,7 @@ int main(int argc, char** argv) {
     app.footer(
         "Exit codes: 0 ok, 1 host failure, 2 usage or config error, 3 a backend is unhealthy (status),\n"
         "10 unavailable, 11 timeout, 12 rate_limited, 13 quota, 14 auth, 15 bad_request,\n"
-        "16 upstream_error, 17 internal.");
+        "16 upstream_error, 17 internal, 18 budget_exceeded.");
 
     HostOptions plugins_options;
     auto* plugins = app.add_subcommand("plugins", "List every plugin in the configured plugin folders");
@@ -86,6 +92,32 @@ int main(int argc, char** argv) {
     auto* demo = app.add_subcommand("demo", "List plugins, then make one embed and one parse call");
     add_host_options(*demo, demo_options);
 
+    CostsOptions costs_options;
+    auto* costs = app.add_subcommand("costs", "Spend from the ledger: summary, forecast, export");
+    costs->require_subcommand(1);
+    auto add_costs_options = [&](CLI::App& command, std::string default_format, std::vector<std::string> formats) {
+        command.add_option("-c,--config", costs_options.config, "Config file (TOML)")->required()->check(CLI::ExistingFile);
+        command.add_option("--since", costs_options.since,
+                           "From: 2026-11-29, 2026-11-29T08:00, ...Z / +01:00, or back from now: 24h, 7d");
+        command.add_option("--until", costs_options.until, "Until (exclusive), same forms as --since");
+        command.add_option("-s,--service", costs_options.service, "Only this service");
+        command.add_option("--format", costs_options.format, "Output: " + join_words(formats))
+            ->check(CLI::IsMember(formats))
+            ->default_val(default_format);
+    };
+    auto* costs_summary = costs->add_subcommand("summary", "Totals by window and group, real and shadow");
+    add_costs_options(*costs_summary, "table", {"table", "json", "csv"});
+    costs_summary->add_option("--by", costs_options.by, "Window: hour, day or month")
+        ->check(CLI::IsMember({"hour", "day", "month"}))
+        ->default_val("day");
+    costs_summary->add_option("--group", costs_options.group, "Group by: service, backend, model or client")
+        ->check(CLI::IsMember({"service", "backend", "model", "client"}))
+        ->default_val("service");
+    auto* costs_forecast = costs->add_subcommand("forecast", "Projected spend at the end of the day and month");
+    add_costs_options(*costs_forecast, "table", {"table", "json", "csv"});
+    auto* costs_export = costs->add_subcommand("export", "Every ledger row, streamed");
+    add_costs_options(*costs_export, "csv", {"json", "csv"});
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -100,6 +132,9 @@ int main(int argc, char** argv) {
         if (*parse) return parse_command(parse_options, std::cout, std::cerr);
         if (*status) return status_command(status_options, std::cout, std::cerr);
         if (*demo) return demo_command(demo_options, std::cout, std::cerr);
+        if (*costs_summary) return costs_summary_command(costs_options, std::cout, std::cerr);
+        if (*costs_forecast) return costs_forecast_command(costs_options, std::cout, std::cerr);
+        if (*costs_export) return costs_export_command(costs_options, std::cout, std::cerr);
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << '\n';
         return exit_failure;

@@ -10,7 +10,9 @@
 #include "config/duration.hpp"
 #include "config/env_file.hpp"
 #include "config/interpolation.hpp"
+#include "config/default_pricing.hpp"
 #include "config/suggest.hpp"
+#include "cost/time_zone.hpp"
 
 namespace switchboard::config {
 namespace {
@@ -85,6 +87,7 @@ LoadResult Loader::run() {
     if (root) {
         overrides_ = Overrides::apply(*root, env_.variables, problems_);
         read_root(*root);
+        apply_prices();
         check_service_backends();
     }
 
@@ -155,6 +158,11 @@ void Loader::read_root(const toml::table& root) {
     if (const auto* node = root.get("health")) {
         if (const auto* table = read_table(*node, "health")) read_health(*table);
     }
+    config_.cost.ledger = folder_ / "var" / "ledger.sqlite";
+    if (const auto* node = root.get("cost")) {
+        if (const auto* table = read_table(*node, "cost")) read_cost(*table);
+    }
+    if (config_.cost.pricing_file.empty()) read_prices(default_pricing_toml, "built-in prices (config/pricing.toml)");
     auto for_each_entry = [&](std::string_view section, auto read_entry) {
         const auto* node = root.get(section);
         const auto* entries = node ? read_table(*node, std::string(section)) : nullptr;
@@ -275,6 +283,20 @@ void Loader::read_backend(const std::string& name, const toml::table& table, con
         const std::string key_path = join_key_path(path, "http");
         if (const auto* http = read_table(*node, key_path)) read_backend_http(*http, key_path, backend.http);
     }
+    if (const auto* node = table.get("caps")) {
+        const std::string key_path = join_key_path(path, "caps");
+        if (const auto* caps = read_table(*node, key_path)) backend.caps = read_caps(*caps, key_path);
+    }
+    if (const auto* node = table.get("limits")) {
+        const std::string key_path = join_key_path(path, "limits");
+        if (const auto* limits = read_table(*node, key_path)) backend.limits = read_limits(*limits, key_path);
+    }
+    if (const auto* node = table.get("pricing")) {
+        const std::string key_path = join_key_path(path, "pricing");
+        if (const auto* pricing = read_table(*node, key_path)) {
+            backend_pricing_[name] = read_price_list(*pricing, key_path, label_ + " [" + key_path + "]");
+        }
+    }
     config_.backends[name] = std::move(backend);
 }
 
@@ -314,6 +336,228 @@ void Loader::read_backend_http(const toml::table& table, const std::string& path
         const auto* node = table.get("backoff_max");
         error(node ? where(*node, key_path) : where(table, path), key_path,
               "must not be shorter than backoff_initial (" + std::to_string(http.backoff_initial.count()) + " ms)");
+    }
+}
+
+void Loader::read_cost(const toml::table& table) {
+    check_keys(table, "cost", cost_keys);
+    CostSettings& cost = config_.cost;
+    if (const auto* node = table.get("ledger")) {
+        if (auto path = read_string(*node, "cost.ledger")) {
+            if (path->empty()) {
+                error(where(*node, "cost.ledger"), "cost.ledger", "must not be empty; name the ledger's SQLite file");
+            } else {
+                std::filesystem::path file(*path);
+                cost.ledger = absolute_normal(file.is_relative() ? folder_ / file : file);
+            }
+        }
+    }
+    if (const auto* node = table.get("on_ledger_failure")) {
+        static const std::vector<std::string> choices{"closed", "open"};
+        if (auto choice = read_choice(*node, "cost.on_ledger_failure", "ledger failure policy", choices)) {
+            cost.on_ledger_failure = *choice == "open" ? LedgerFailure::open : LedgerFailure::closed;
+        }
+    }
+    if (const auto* node = table.get("retention")) {
+        if (auto value = read_duration(*node, "cost.retention")) cost.retention = *value;
+    }
+    if (const auto* node = table.get("forecast_lookback")) {
+        if (auto value = read_duration(*node, "cost.forecast_lookback")) cost.forecast_lookback = *value;
+    }
+    if (const auto* node = table.get("timezone")) {
+        if (auto name = read_string(*node, "cost.timezone")) {
+            try {
+                cost.timezone = cost::TimeZone::load(*name).name();
+            } catch (const std::invalid_argument& e) {
+                error(where(*node, "cost.timezone"), "cost.timezone", e.what());
+            }
+        }
+    }
+    if (const auto* node = table.get("alert_percents")) {
+        const std::string path = "cost.alert_percents";
+        const auto* array = node->as_array();
+        if (!array) {
+            type_error(*node, path, "an array of percentages such as [50, 80, 95]");
+        } else {
+            std::vector<int> percents;
+            for (std::size_t i = 0; i < array->size(); ++i) {
+                const toml::node& item = *array->get(i);
+                const auto* integer = item.as_integer();
+                if (!integer || integer->get() < 1 || integer->get() > 100) {
+                    error(where(item, path), path,
+                          "item " + std::to_string(i + 1) + " must be a whole percentage from 1 to 100, got " +
+                              (integer ? std::to_string(integer->get()) : describe(item)));
+                    continue;
+                }
+                percents.push_back(static_cast<int>(integer->get()));
+            }
+            std::sort(percents.begin(), percents.end());
+            percents.erase(std::unique(percents.begin(), percents.end()), percents.end());
+            cost.alert_percents = std::move(percents);
+        }
+    }
+    if (const auto* node = table.get("caps")) {
+        if (const auto* caps = read_table(*node, "cost.caps")) cost.caps = read_caps(*caps, "cost.caps");
+    }
+    if (const auto* node = table.get("pricing")) {
+        if (auto path = read_string(*node, "cost.pricing")) {
+            std::filesystem::path file(*path);
+            cost.pricing_file = absolute_normal(file.is_relative() ? folder_ / file : file);
+            read_pricing_file(cost.pricing_file, where(*node, "cost.pricing"));
+        }
+    }
+}
+
+void Loader::read_prices(std::string_view text, const std::string& label) {
+    toml::table root;
+    try {
+        root = toml::parse(text, std::string_view(label));
+    } catch (const toml::parse_error& e) {
+        const auto& begin = e.source().begin;
+        error(Position{label, static_cast<int>(begin.line), static_cast<int>(begin.column)}, "", std::string(e.description()));
+        return;
+    }
+    for (auto&& [key, node] : root) {
+        const std::string plugin(key.str());
+        const std::string path = join_key_path("", plugin);
+        if (const auto* table = read_table(node, path)) {
+            config_.cost.plugin_prices[plugin] = read_price_list(*table, path, label + " [" + path + "]");
+        }
+    }
+}
+
+void Loader::read_pricing_file(const std::filesystem::path& file, const Position& named_at) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        error(named_at, "cost.pricing",
+              "cannot read the pricing file '" + file.string() + "': " + std::strerror(errno) +
+                  "; the shipped one is config/pricing.toml");
+        return;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    read_prices(text.str(), file.string());
+}
+
+std::optional<cost::Money> Loader::read_money(const toml::node& node, const std::string& path, std::string_view what) {
+    std::optional<cost::Money> money;
+    if (const auto* integer = node.as_integer()) {
+        if (integer->get() >= 0) money = cost::money_from_decimal(std::to_string(integer->get()));
+    } else if (const auto* floating = node.as_floating_point()) {
+        money = cost::money_from_usd(floating->get());
+    } else if (node.is_string()) {
+        auto text = read_string(node, path);
+        if (!text) return std::nullopt;
+        money = cost::money_from_decimal(*text);
+    } else {
+        type_error(node, path, "an amount in USD, such as 5, 0.02 or \"0.02\"");
+        return std::nullopt;
+    }
+    if (!money) {
+        error(where(node, path), path,
+              std::string(what) + " must be a non-negative amount in USD below 9 billion with at most nine decimals");
+    }
+    return money;
+}
+
+Caps Loader::read_caps(const toml::table& table, const std::string& path) {
+    check_keys(table, path, caps_keys);
+    Caps caps;
+    auto read = [&](std::string_view key, std::optional<cost::Money>& out) {
+        if (const auto* node = table.get(key)) out = read_money(*node, join_key_path(path, key), "a cap");
+    };
+    read("hourly", caps.hourly);
+    read("daily", caps.daily);
+    read("monthly", caps.monthly);
+    return caps;
+}
+
+RateLimits Loader::read_limits(const toml::table& table, const std::string& path) {
+    check_keys(table, path, limits_keys);
+    RateLimits limits;
+    auto read = [&](std::string_view key, std::string_view what, std::optional<std::int64_t>& out) {
+        const auto* node = table.get(key);
+        if (!node) return;
+        const std::string key_path = join_key_path(path, key);
+        auto value = read_integer(*node, key_path);
+        if (!value) return;
+        if (*value < 1) {
+            error(where(*node, key_path), key_path,
+                  std::string(what) + " must be at least 1, got " + std::to_string(*value) + "; remove the key for no limit");
+            return;
+        }
+        out = *value;
+    };
+    read("rpm", "requests per minute", limits.requests_per_minute);
+    read("tpm", "tokens per minute", limits.tokens_per_minute);
+    return limits;
+}
+
+PriceList Loader::read_price_list(const toml::table& table, const std::string& path, std::string source) {
+    check_keys(table, path, pricing_keys);
+    PriceList price;
+    price.source = std::move(source);
+    if (const auto* node = table.get("free")) {
+        const std::string key_path = join_key_path(path, "free");
+        if (const auto* flag = node->as_boolean()) price.free = flag->get();
+        else type_error(*node, key_path, "true or false");
+    }
+    if (const auto* node = table.get("default_model")) {
+        if (auto model = read_string(*node, join_key_path(path, "default_model"))) price.default_model = std::move(*model);
+    }
+    if (const auto* node = table.get("default_tier")) {
+        if (auto tier = read_string(*node, join_key_path(path, "default_tier"))) price.default_tier = std::move(*tier);
+    }
+    if (const auto* node = table.get("usd_per_million_tokens")) {
+        const std::string key_path = join_key_path(path, "usd_per_million_tokens");
+        if (const auto* models = read_table(*node, key_path)) {
+            for (auto&& [model, value] : *models) {
+                if (auto money = read_money(value, join_key_path(key_path, model.str()), "a price")) {
+                    price.usd_per_million_tokens[std::string(model.str())] = *money;
+                }
+            }
+        }
+    }
+    if (const auto* node = table.get("usd_per_thousand_credits")) {
+        price.usd_per_thousand_credits = read_money(*node, join_key_path(path, "usd_per_thousand_credits"), "a price");
+    }
+    if (const auto* node = table.get("credits_per_page")) {
+        const std::string key_path = join_key_path(path, "credits_per_page");
+        if (const auto* tiers = read_table(*node, key_path)) {
+            for (auto&& [tier, value] : *tiers) {
+                const std::string tier_path = join_key_path(key_path, tier.str());
+                auto credits = read_integer(value, tier_path);
+                if (!credits) continue;
+                if (*credits < 0) {
+                    error(where(value, tier_path), tier_path, "credits per page must not be negative");
+                    continue;
+                }
+                price.credits_per_page[std::string(tier.str())] = *credits;
+            }
+        }
+    }
+    return price;
+}
+
+// Each backend's price list: its plugin's from the pricing file, with [backends.NAME.pricing]
+// laid over it key by key.
+void Loader::apply_prices() {
+    for (auto& [name, backend] : config_.backends) {
+        PriceList price;
+        if (auto it = config_.cost.plugin_prices.find(backend.plugin); it != config_.cost.plugin_prices.end()) {
+            price = it->second;
+        }
+        if (auto it = backend_pricing_.find(name); it != backend_pricing_.end()) {
+            const PriceList& own = it->second;
+            price.source = price.source.empty() ? own.source : own.source + " over " + price.source;
+            price.free = price.free || own.free;
+            if (!own.default_model.empty()) price.default_model = own.default_model;
+            if (!own.default_tier.empty()) price.default_tier = own.default_tier;
+            for (const auto& [model, money] : own.usd_per_million_tokens) price.usd_per_million_tokens[model] = money;
+            if (own.usd_per_thousand_credits) price.usd_per_thousand_credits = own.usd_per_thousand_credits;
+            for (const auto& [tier, credits] : own.credits_per_page) price.credits_per_page[tier] = credits;
+        }
+        backend.price = std::move(price);
     }
 }
 
@@ -396,6 +640,10 @@ void Loader::read_service(const std::string& name, const toml::table& table, con
     }
     if (const auto* node = table.get("fallback_timeout")) {
         if (auto timeout = read_duration(*node, join_key_path(path, "fallback_timeout"))) service.fallback_timeout = *timeout;
+    }
+    if (const auto* node = table.get("caps")) {
+        const std::string key_path = join_key_path(path, "caps");
+        if (const auto* caps = read_table(*node, key_path)) service.caps = read_caps(*caps, key_path);
     }
     config_.services[name] = std::move(service);
     service_refs_[name] = std::move(refs);
@@ -515,7 +763,7 @@ std::optional<std::chrono::milliseconds> Loader::read_duration(const toml::node&
     auto duration = parse_duration(*text);
     if (!duration) {
         error(where(node, path), path,
-              "invalid duration '" + *text + "'; expected a whole number and a unit (ms, s, m or h), e.g. \"250ms\" or \"30s\"");
+              "invalid duration '" + *text + "'; expected a whole number and a unit (ms, s, m, h or d), e.g. \"250ms\" or \"30s\"");
         return std::nullopt;
     }
     if (duration->count() == 0) {

@@ -44,6 +44,13 @@ private:
     void read_host(const toml::table& table);
     void read_health(const toml::table& table);
     void read_backend_http(const toml::table& table, const std::string& path, HttpSettings& http);
+    void read_cost(const toml::table& table);
+    void read_pricing_file(const std::filesystem::path& file, const Position& named_at);
+    Caps read_caps(const toml::table& table, const std::string& path);
+    RateLimits read_limits(const toml::table& table, const std::string& path);
+    PriceList read_price_list(const toml::table& table, const std::string& path, std::string source);
+    void read_prices(std::string_view text, const std::string& label);
+    void apply_prices();
     void read_plugin_pin(const std::string& name, const toml::table& table, const std::string& path);
     void read_backend(const std::string& name, const toml::table& table, const std::string& path);
     void read_service(const std::string& name, const toml::table& table, const std::string& path);
@@ -60,6 +67,7 @@ private:
                                                                                   const std::string& path);
     std::optional<std::int64_t> read_integer(const toml::node& node, const std::string& path);
     std::optional<std::chrono::milliseconds> read_duration(const toml::node& node, const std::string& path);
+    std::optional<cost::Money> read_money(const toml::node& node, const std::string& path, std::string_view what);
     std::optional<Mode> read_mode(const toml::node& node, const std::string& path);
     std::optional<std::string> read_choice(const toml::node& node, const std::string& path, std::string_view what,
                                            const std::vector<std::string>& choices);
@@ -83,6 +91,7 @@ private:
     Overrides overrides_;
     Config config_;
     std::map<std::string, ServiceRefs> service_refs_;
+    std::map<std::string, PriceList> backend_pricing_;  // [backends.NAME.pricing] as written
     std::vector<Problem> problems_;
     std::set<std::string> failed_paths_;  // key paths with an error, so checks do not pile on
 };

@@ -41,7 +41,11 @@ std::optional<ValueKind> kind_of(const toml::node& node) {
         case toml::node_type::integer: return ValueKind::integer;
         case toml::node_type::floating_point: return ValueKind::floating;
         case toml::node_type::boolean: return ValueKind::boolean;
-        case toml::node_type::array: return ValueKind::string_array;
+        case toml::node_type::array: {
+            const auto* array = node.as_array();
+            bool integers = !array->empty() && array->is_homogeneous(toml::node_type::integer);
+            return integers ? ValueKind::integer_array : ValueKind::string_array;
+        }
         case toml::node_type::table: return ValueKind::table;
         default: return std::nullopt;
     }
@@ -65,7 +69,7 @@ public:
                                     [&](const SectionSpec& s) { return s.name == wanted; });
         if (section == sections.end()) {
             return fail("", "unknown section '" + wanted + "'" + did_you_mean(wanted, section_names()) +
-                                "; expected host, health, plugins, backends or services");
+                                "; expected host, health, cost, plugins, backends or services");
         }
         std::string path(section->name);
         return section->has_entries() ? apply_to_entry(*section, segments, path)
@@ -215,6 +219,24 @@ private:
                 while (!trim(rest).empty()) {
                     auto comma = rest.find(',');
                     if (auto item = trim(rest.substr(0, comma)); !item.empty()) items.push_back(std::string(item));
+                    if (comma == std::string_view::npos) break;
+                    rest.remove_prefix(comma + 1);
+                }
+                table.insert_or_assign(key, std::move(items));
+                return path;
+            }
+            case ValueKind::integer_array: {
+                toml::array items;
+                std::string_view rest = value_;
+                while (!trim(rest).empty()) {
+                    auto comma = rest.find(',');
+                    std::string_view item = trim(rest.substr(0, comma));
+                    std::int64_t number = 0;
+                    auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), number);
+                    if (item.empty() || error != std::errc{} || end != item.data() + item.size()) {
+                        return fail(path, "expected comma-separated integers, got '" + value_ + "'");
+                    }
+                    items.push_back(number);
                     if (comma == std::string_view::npos) break;
                     rest.remove_prefix(comma + 1);
                 }

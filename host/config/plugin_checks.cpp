@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <set>
 #include <tuple>
 
 #include "config/config.hpp"
@@ -22,6 +23,9 @@ public:
     std::vector<Problem> run() {
         for (const auto& [name, backend] : config_.backends) check_backend(backend);
         for (const auto& [name, service] : config_.services) check_capability(service);
+        for (const auto& [name, service] : config_.services) {
+            for (const auto& backend : service.real) check_price(service, backend);
+        }
         std::stable_sort(problems_.begin(), problems_.end(), [](const Problem& a, const Problem& b) {
             return std::tie(a.where.file, a.where.line, a.where.column) <
                    std::tie(b.where.file, b.where.line, b.where.column);
@@ -53,6 +57,70 @@ private:
             return;
         }
         if (!plugin->api_key_prefix.empty()) check_api_key(backend, *plugin, path);
+    }
+
+    // A real backend must be priced, and the model or tier it uses by default must have a price:
+    // an unpriced call would count as free against every cap. One report per backend.
+    void check_price(const ServiceSettings& service, const std::string& backend_name) {
+        auto found = config_.backends.find(backend_name);
+        if (found == config_.backends.end() || plugin_of(backend_name) == nullptr) return;
+        const BackendSettings& backend = found->second;
+        const std::string path = join_key_path("backends", backend.name) + ".pricing";
+        if (!priced_.insert(backend.name).second) return;
+        const PriceList& price = backend.price;
+        if (!price.priced()) {
+            add(Severity::error, backend.where, path,
+                "backend '" + backend.name + "' (plugin '" + backend.plugin + "') is a real backend of service '" +
+                    service.name + "' but has no price; add [" + path +
+                    "] with usd_per_million_tokens or usd_per_thousand_credits, or free = true, or price plugin '" +
+                    backend.plugin + "' in the pricing file (cost.pricing)");
+            return;
+        }
+        if (price.free) return;
+        auto setting = [&](std::string_view key) -> std::string {
+            auto value = backend.settings.get<std::string>(key, "");
+            return value.ok() ? value.value() : "";
+        };
+        auto names = [](const auto& map) {
+            std::vector<std::string> keys;
+            for (const auto& [key, value] : map) keys.push_back(key);
+            return keys;
+        };
+        if (!price.usd_per_million_tokens.empty()) {
+            std::string model = setting("model");
+            if (model.empty()) model = price.default_model;
+            auto priced = names(price.usd_per_million_tokens);
+            if (model.empty()) {
+                add(Severity::error, backend.where, path,
+                    "backend '" + backend.name + "' names no model to price its calls by; set settings.model or "
+                    "pricing.default_model");
+            } else if (!price.usd_per_million_tokens.count(model)) {
+                add(Severity::error, backend.where, path,
+                    "backend '" + backend.name + "' uses model '" + model + "', which has no price" +
+                        did_you_mean(model, priced) + " (priced: " + join_alternatives(priced, ", ") +
+                        "); add it under [" + path + ".usd_per_million_tokens]");
+            }
+        }
+        if (price.usd_per_thousand_credits) {
+            std::string tier = setting("tier");
+            if (tier.empty()) tier = setting("parse_mode");
+            if (tier.empty()) tier = price.default_tier;
+            auto tiers = names(price.credits_per_page);
+            if (tiers.empty()) {
+                add(Severity::error, backend.where, path,
+                    "backend '" + backend.name + "' is priced by credits but has no credits_per_page, so its calls "
+                    "cannot be estimated; add [" + path + ".credits_per_page]");
+            } else if (tier.empty()) {
+                add(Severity::error, backend.where, path,
+                    "backend '" + backend.name + "' names no tier to price its calls by; set settings.tier (or "
+                    "parse_mode) or pricing.default_tier");
+            } else if (!price.credits_per_page.count(tier)) {
+                add(Severity::error, backend.where, path,
+                    "backend '" + backend.name + "' uses tier '" + tier + "', which has no credits_per_page" +
+                        did_you_mean(tier, tiers) + " (priced: " + join_alternatives(tiers, ", ") +
+                        "); add it under [" + path + ".credits_per_page]");
+            }
+        }
     }
 
     void check_api_key(const BackendSettings& backend, const PluginInfo& plugin, const std::string& path) {
@@ -147,6 +215,7 @@ private:
     const Config& config_;
     const std::vector<PluginInfo>& plugins_;
     std::vector<Problem> problems_;
+    std::set<std::string> priced_;  // backends whose price was checked
 };
 
 }  // namespace

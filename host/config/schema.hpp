@@ -10,7 +10,7 @@ namespace switchboard::config {
 
 // The keys the config file knows, shared by the loader (unknown keys, did-you-mean) and the
 // environment overrides (which type a value must be parsed to).
-enum class ValueKind { string, integer, floating, boolean, string_array, table };
+enum class ValueKind { string, integer, floating, boolean, string_array, integer_array, table };
 
 struct KeySpec {
     std::string_view name;
@@ -34,10 +34,32 @@ inline constexpr std::array<KeySpec, 4> health_keys{{{"probe_interval", ValueKin
                                                      {"failure_threshold", ValueKind::integer},
                                                      {"cooldown", ValueKind::string}}};
 inline constexpr std::array<KeySpec, 1> plugin_keys{{{"sha256", ValueKind::string}}};
-inline constexpr std::array<KeySpec, 4> backend_keys{{{"plugin", ValueKind::string},
+inline constexpr std::array<KeySpec, 7> backend_keys{{{"plugin", ValueKind::string},
                                                       {"api_key", ValueKind::string},
                                                       {"settings", ValueKind::table},
-                                                      {"http", ValueKind::table}}};
+                                                      {"http", ValueKind::table},
+                                                      {"caps", ValueKind::table},
+                                                      {"limits", ValueKind::table},
+                                                      {"pricing", ValueKind::table}}};
+// Caps are USD: a number, or a decimal string for exactness ("0.10").
+inline constexpr std::array<KeySpec, 3> caps_keys{{{"hourly", ValueKind::floating},
+                                                   {"daily", ValueKind::floating},
+                                                   {"monthly", ValueKind::floating}}};
+inline constexpr std::array<KeySpec, 2> limits_keys{{{"rpm", ValueKind::integer}, {"tpm", ValueKind::integer}}};
+inline constexpr std::array<KeySpec, 6> pricing_keys{{{"free", ValueKind::boolean},
+                                                      {"usd_per_million_tokens", ValueKind::table},
+                                                      {"default_model", ValueKind::string},
+                                                      {"usd_per_thousand_credits", ValueKind::floating},
+                                                      {"credits_per_page", ValueKind::table},
+                                                      {"default_tier", ValueKind::string}}};
+inline constexpr std::array<KeySpec, 8> cost_keys{{{"ledger", ValueKind::string},
+                                                   {"on_ledger_failure", ValueKind::string},
+                                                   {"retention", ValueKind::string},
+                                                   {"timezone", ValueKind::string},
+                                                   {"alert_percents", ValueKind::integer_array},
+                                                   {"forecast_lookback", ValueKind::string},
+                                                   {"pricing", ValueKind::string},
+                                                   {"caps", ValueKind::table}}};
 inline constexpr std::array<KeySpec, 8> backend_http_keys{{{"connect_timeout", ValueKind::string},
                                                            {"timeout", ValueKind::string},
                                                            {"max_response_bytes", ValueKind::integer},
@@ -46,20 +68,23 @@ inline constexpr std::array<KeySpec, 8> backend_http_keys{{{"connect_timeout", V
                                                            {"backoff_max", ValueKind::string},
                                                            {"retry_after_max", ValueKind::string},
                                                            {"deadline", ValueKind::string}}};
-inline constexpr std::array<KeySpec, 5> service_keys{{{"capability", ValueKind::string},
+inline constexpr std::array<KeySpec, 6> service_keys{{{"capability", ValueKind::string},
                                                       {"mode", ValueKind::string},
                                                       {"real", ValueKind::string_array},
                                                       {"mock", ValueKind::string},
-                                                      {"fallback_timeout", ValueKind::string}}};
+                                                      {"fallback_timeout", ValueKind::string},
+                                                      {"caps", ValueKind::table}}};
 
-inline constexpr std::array<KeySpec, 5> root_keys{{{"host", ValueKind::table},
+inline constexpr std::array<KeySpec, 6> root_keys{{{"host", ValueKind::table},
                                                    {"health", ValueKind::table},
+                                                   {"cost", ValueKind::table},
                                                    {"plugins", ValueKind::table},
                                                    {"backends", ValueKind::table},
                                                    {"services", ValueKind::table}}};
 
-inline constexpr std::array<SectionSpec, 5> sections{{{"host", "", host_keys},
+inline constexpr std::array<SectionSpec, 6> sections{{{"host", "", host_keys},
                                                       {"health", "", health_keys},
+                                                      {"cost", "", cost_keys},
                                                       {"plugins", "plugin", plugin_keys},
                                                       {"backends", "backend", backend_keys},
                                                       {"services", "service", service_keys}}};

@@ -1,1 +1,230 @@
 #include "cost/cost_policy.hpp"
+
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace switchboard::cost {
+namespace {
+
+template <class... Args>
+void log_line(Logger& logger, LogLevel level, std::string_view request_id, fmt::format_string<Args...> format,
+              Args&&... args) {
+    if (!logger.enabled(level)) return;
+    logger.log(level, request_id, fmt::format(format, std::forward<Args>(args)...));
+}
+
+TimeZone zone_of(const config::Config& config) {
+    try {
+        return TimeZone::load(config.cost.timezone);
+    } catch (const std::invalid_argument&) {
+        return TimeZone::utc();  // the loader has reported it; a config with errors never serves
+    }
+}
+
+ledger::WallTime wall_now(const Clock& clock) { return clock.wall_now(); }
+
+}  // namespace
+
+CostPolicy::CostPolicy(const config::Config& config, ledger::Ledger* ledger, Clock& clock, Logger& logger,
+                       Metrics* metrics)
+    : clock_(clock),
+      logger_(logger),
+      metrics_(metrics),
+      ledger_(ledger),
+      fail_open_(config.cost.on_ledger_failure == config::LedgerFailure::open),
+      budget_(Limits::from(config), zone_of(config)) {
+    for (const auto& [name, backend] : config.backends) {
+        BackendCost entry;
+        if (backend.price.priced()) entry.pricing = std::make_unique<Pricing>(name, backend.price, backend.settings);
+        entry.limited = backend.limits.any();
+        backends_.emplace(name, std::move(entry));
+    }
+    for (const auto& [name, service] : config.services) {
+        if (!service.real.empty()) shadow_of_.emplace(name, service.real.front());
+    }
+
+    budget_.on_alert([this](const Alert& alert) {
+        log_line(logger_, LogLevel::warn, "", "{} is {}% used: spent {} of {}; resets at {}", describe(alert.cap),
+                 alert.percent, format_usd(alert.spent), format_usd(alert.limit), budget_.zone().format(alert.resets_at));
+        if (metrics_ != nullptr) {
+            metrics_->add(fmt::format("budget_alerts_total{{cap=\"{}\",percent=\"{}\"}}", id_of(alert.cap), alert.percent), 1);
+        }
+    });
+
+    if (ledger_ == nullptr) return;
+    if (!ledger_->healthy()) {
+        log_line(logger_, LogLevel::error, "", "the spend ledger cannot be used: {}; {}",
+                 ledger_->failure().value_or("unknown failure"),
+                 fail_open_ ? "paid calls go on unrecorded (cost.on_ledger_failure = \"open\")"
+                            : "paid calls are refused until it can (cost.on_ledger_failure = \"closed\"); mock calls go on");
+        return;
+    }
+    const auto now = wall_now(clock_);
+    const TimeZone& zone = budget_.zone();
+    try {
+        for (const auto& total : ledger_->spend_since(zone.window_start(Window::hour, now),
+                                                      zone.window_start(Window::day, now),
+                                                      zone.window_start(Window::month, now))) {
+            budget_.restore(total.service, total.backend, total.hour, total.day, total.month, now);
+        }
+    } catch (const ledger::LedgerError& e) {
+        log_line(logger_, LogLevel::error, "", "cannot restore spend totals from the ledger: {}", e.what());
+    }
+}
+
+CostPolicy::~CostPolicy() = default;
+
+Result<Admission> CostPolicy::admit(std::string_view service, std::string_view backend,
+                                    const EmbeddingsRequest& request) {
+    return admit_request(service, backend, request);
+}
+
+Result<Admission> CostPolicy::admit(std::string_view service, std::string_view backend, const ParseRequest& request) {
+    return admit_request(service, backend, request);
+}
+
+Result<Admission> CostPolicy::admit(std::string_view service, std::string_view backend, const JsonRequest& request) {
+    return admit_request(service, backend, request);
+}
+
+template <class Request>
+Result<Admission> CostPolicy::admit_request(std::string_view service, std::string_view backend,
+                                            const Request& request) {
+    auto it = backends_.find(backend);
+    if (it == backends_.end()) return Admission{};
+    const BackendCost& entry = it->second;
+    const bool paid = entry.pricing != nullptr && !entry.pricing->free();
+    if (entry.pricing == nullptr && !entry.limited) return Admission{};
+
+    Admission admission;
+    if (entry.pricing != nullptr) {
+        auto estimate = entry.pricing->estimate(request);
+        if (!estimate) return std::move(estimate).error();
+        admission.estimate = std::move(estimate).value();
+    }
+    if (paid && ledger_ != nullptr && !fail_open_ && !ledger_->healthy()) {
+        return Error::make(ErrorKind::unavailable,
+                           fmt::format("backend '{}' is paid and the spend ledger cannot be written ({}); paid calls "
+                                       "are refused until it can (cost.on_ledger_failure = \"closed\")",
+                                       backend, ledger_->failure().value_or("unknown failure")));
+    }
+    auto held = budget_.reserve(Ask{service, backend, admission.estimate.cost, admission.estimate.tokens},
+                                wall_now(clock_));
+    if (!held) return std::move(held).error();
+    admission.reservation = std::move(held).value();
+    return admission;
+}
+
+Task<CallCost> CostPolicy::finish(FinishedCall call) {
+    CallCost result;
+    ledger::Row row;
+    row.time = call.started;
+    row.latency = std::chrono::duration_cast<std::chrono::microseconds>(call.latency);
+    row.outcome = call.outcome;
+
+    const auto now = wall_now(clock_);
+    auto answering = backends_.find(call.backend);
+    const Pricing* pricing =
+        answering != backends_.end() && answering->second.pricing ? answering->second.pricing.get() : nullptr;
+    auto charge = [&](const Pricing& prices, bool credits_reported) -> Result<Charge> {
+        switch (call.kind) {
+            case CallKind::embeddings:
+                return prices.charge_embeddings(*call.usage, call.served_model, prices.model_for(call.requested));
+            case CallKind::parse:
+                return prices.charge_parse(*call.usage, prices.tier_for(call.requested), credits_reported);
+            case CallKind::json:
+                break;
+        }
+        return Charge{};
+    };
+
+    if (call.admission) row.model = call.admission->estimate.model;
+    if (call.usage != nullptr) {
+        row.input_tokens = call.usage->prompt_tokens;
+        row.pages = call.usage->pages;
+    }
+    if (call.usage != nullptr && pricing != nullptr) {
+        auto charged = charge(*pricing, true);
+        if (charged) {
+            result.cost = charged->cost;
+            row.model = charged->model;
+            row.credits_milli = charged->credits_milli;
+        } else {
+            // The call ran; it must still count. Keep the estimate, which bounds it.
+            log_line(logger_, LogLevel::error, call.request_id, "cannot price the answer of backend '{}': {}; "
+                     "counting the estimate of {}", call.backend, charged.error().message,
+                     format_usd(call.admission ? call.admission->estimate.cost : Money{}));
+            if (call.admission) result.cost = call.admission->estimate.cost;
+        }
+    }
+    if (call.admission && call.admission->reservation.active()) {
+        if (call.usage != nullptr) {
+            budget_.settle(call.admission->reservation, result.cost, call.usage->prompt_tokens, now);
+        } else {
+            budget_.release(call.admission->reservation);
+        }
+    }
+
+    // A call a mock answered is priced on the service's first real backend: what REAL mode would cost.
+    if (call.usage != nullptr && pricing == nullptr) {
+        auto shadow = shadow_of_.find(call.service);
+        auto real = shadow == shadow_of_.end() ? backends_.end() : backends_.find(shadow->second);
+        if (real != backends_.end() && real->second.pricing) {
+            auto charged = charge(*real->second.pricing, false);
+            if (charged) {
+                result.shadow_cost = charged->cost;
+                row.model = charged->model;
+                row.credits_milli = charged->credits_milli;
+            }
+        }
+    }
+
+    if (metrics_ != nullptr) {
+        if (result.cost.nanos > 0) metrics_->add("spend_usd_total", static_cast<double>(result.cost.nanos) / 1e9);
+        if (result.shadow_cost.nanos > 0) {
+            metrics_->add("shadow_spend_usd_total", static_cast<double>(result.shadow_cost.nanos) / 1e9);
+        }
+    }
+    if (ledger_ == nullptr) co_return result;
+
+    row.request_id = std::move(call.request_id);
+    row.client = std::move(call.client);
+    row.service = std::move(call.service);
+    row.backend = std::move(call.backend);
+    row.mode = std::move(call.mode);
+    row.fallback_reason = std::move(call.fallback_reason);
+    row.cost = result.cost;
+    row.shadow_cost = result.shadow_cost;
+    const std::string request_id = row.request_id;
+
+    // Acknowledged only once durable. The ledger answers on its writer thread; hop back to a host
+    // thread before the caller's coroutine goes on.
+    Clock& clock = clock_;
+    auto durable = await_callback<Status>([&](auto resume) {
+        ledger_->append(std::move(row), [resume, &clock](const Status& status) mutable {
+            clock.call_after(Clock::duration::zero(), [resume, status]() mutable { resume(status); });
+        });
+    });
+    Status status = co_await durable;
+    if (!status) {
+        result.durable = false;
+        log_line(logger_, result.cost.nanos > 0 ? LogLevel::error : LogLevel::warn, request_id,
+                 "the ledger row of this call is not durable yet: {}", status.error().message);
+    }
+    co_return result;
+}
+
+std::vector<CapState> CostPolicy::caps() const { return budget_.caps(wall_now(clock_)); }
+
+std::vector<RateState> CostPolicy::rates() const { return budget_.rates(wall_now(clock_)); }
+
+const TimeZone& CostPolicy::zone() const noexcept { return budget_.zone(); }
+
+bool CostPolicy::ledger_healthy() const noexcept { return ledger_ == nullptr || ledger_->healthy(); }
+
+std::optional<std::string> CostPolicy::ledger_failure() const {
+    return ledger_ == nullptr ? std::nullopt : ledger_->failure();
+}
+
+}  // namespace switchboard::cost

@@ -50,6 +50,10 @@ std::string_view verb_of(std::string_view capability) {
 struct Embed {
     using Request = EmbeddingsRequest;
     using Response = EmbeddingsResponse;
+    static constexpr cost::CallKind kind = cost::CallKind::embeddings;
+
+    static std::string requested(const Request& request) { return request.model; }
+    static std::string served_model(const Response& response) { return response.model; }
 
     struct Expectation {
         std::size_t inputs = 0;
@@ -115,6 +119,10 @@ struct Embed {
 struct Parse {
     using Request = ParseRequest;
     using Response = ParseResponse;
+    static constexpr cost::CallKind kind = cost::CallKind::parse;
+
+    static std::string requested(const Request& request) { return request.options.mode; }
+    static std::string served_model(const Response&) { return {}; }
 
     struct Expectation {};
 
@@ -142,6 +150,10 @@ struct Parse {
 struct Json {
     using Request = JsonRequest;
     using Response = JsonResponse;
+    static constexpr cost::CallKind kind = cost::CallKind::json;
+
+    static std::string requested(const Request&) { return {}; }
+    static std::string served_model(const Response&) { return {}; }
 
     struct Expectation {};
 
@@ -165,9 +177,13 @@ struct Json {
 
 }  // namespace
 
+std::string_view fallback_reason(const Error& error) noexcept {
+    return error.kind == ErrorKind::budget_exceeded ? std::string_view("budget") : to_string(error.kind);
+}
+
 Router::Router(const config::Config& config, std::map<std::string, Backend> backends,
-               health::HealthMonitor& health, Clock& clock, Logger& logger)
-    : health_(health), clock_(clock), logger_(logger), default_mode_(config.host.default_mode) {
+               health::HealthMonitor& health, Clock& clock, Logger& logger, cost::CostPolicy* cost)
+    : health_(health), clock_(clock), logger_(logger), cost_(cost), default_mode_(config.host.default_mode) {
     for (auto& [name, backend] : backends) backends_.emplace(name, std::move(backend));
 
     auto make_target = [this](const std::string& name, std::string_view capability) -> Target {
@@ -221,41 +237,85 @@ template <class Operation>
 Task<Routed<typename Operation::Response>> Router::contain(std::string service,
                                                            typename Operation::Request request,
                                                            CallOptions options) {
+    using Response = typename Operation::Response;
     if (options.request_id.empty()) options.request_id = new_request_id();
     const std::string request_id = options.request_id;
     const std::optional<Mode> mode_override = options.mode;
+    const std::string client = options.client;
+    const auto started = clock_.now();
+    const auto started_wall = clock_.wall_now();
+    std::optional<Attempted<Response>> attempted;
     std::optional<Error> failure;
     try {
+        std::string requested = Operation::requested(request);
         auto routed = route<Operation>(service, std::move(request), std::move(options));
-        co_return co_await std::move(routed);
+        attempted.emplace(co_await std::move(routed));
+        if (cost_ != nullptr) {
+            auto recorded = record<Operation>(*attempted, service, client, std::move(requested), started, started_wall);
+            co_await recorded;
+        }
     } catch (...) {
         failure = plugin::escaped_exception("the router");
     }
-    Error error = std::move(*failure);
-    log_line(logger_, LogLevel::error, request_id, "{}", error.message);
-    co_return Routed<typename Operation::Response>{std::move(error), {}, {}, request_id,
-                                                   mode_override.value_or(this->mode(service))};
+    if (failure) {
+        log_line(logger_, LogLevel::error, request_id, "{}", failure->message);
+        if (attempted && attempted->routed.result.ok()) co_return std::move(attempted->routed);  // served; only recording failed
+        co_return Routed<Response>{std::move(*failure), {}, {}, request_id, mode_override.value_or(this->mode(service))};
+    }
+    co_return std::move(attempted->routed);
 }
 
 template <class Operation>
-Task<Routed<typename Operation::Response>> Router::route(const std::string& service,
-                                                         typename Operation::Request request,
-                                                         CallOptions options) {
+Task<void> Router::record(Attempted<typename Operation::Response>& attempted, const std::string& service,
+                          const std::string& client, std::string requested, Clock::time_point started,
+                          std::chrono::system_clock::time_point started_wall) {
+    auto& routed = attempted.routed;
+    cost::FinishedCall call;
+    call.kind = Operation::kind;
+    call.request_id = routed.request_id;
+    call.client = client;
+    call.service = service;
+    call.mode = std::string(config::to_string(routed.mode));
+    call.backend = routed.backend;
+    if (!routed.fallbacks.empty()) call.fallback_reason = std::string(fallback_reason(routed.fallbacks.back().error));
+    call.requested = std::move(requested);
+    if (routed.result.ok()) {
+        call.usage = &routed.result.value().usage;
+        call.served_model = Operation::served_model(routed.result.value());
+        call.outcome = "ok";
+    } else {
+        call.outcome = std::string(to_string(routed.result.error().kind));
+    }
+    call.started = started_wall;
+    call.latency = clock_.now() - started;
+    call.admission = std::move(attempted.admission);
+    auto finishing = cost_->finish(std::move(call));
+    cost::CallCost costs = co_await finishing;
+    routed.cost = costs.cost;
+    routed.shadow_cost = costs.shadow_cost;
+}
+
+template <class Operation>
+Task<Router::Attempted<typename Operation::Response>> Router::route(const std::string& service,
+                                                                    typename Operation::Request request,
+                                                                    CallOptions options) {
     using Response = typename Operation::Response;
+    using Attempt = Attempted<Response>;
     std::string request_id = std::move(options.request_id);
 
     const Route* found = find(service);
     if (found == nullptr) {
         Error error = unknown_service(service);
         log_line(logger_, LogLevel::info, request_id, "{}", error.message);
-        co_return Routed<Response>{
-            std::move(error), {}, {}, std::move(request_id), options.mode.value_or(default_mode_.load())};
+        co_return Attempt{Routed<Response>{std::move(error), {}, {}, std::move(request_id),
+                                           options.mode.value_or(default_mode_.load())},
+                          std::nullopt};
     }
     const Route& route = *found;
     const Mode mode = options.mode.value_or(mode_of(route));
     if (auto problem = Operation::check(service, route.settings.capability, request)) {
         log_line(logger_, LogLevel::info, request_id, "{}", problem->message);
-        co_return Routed<Response>{std::move(*problem), {}, {}, std::move(request_id), mode};
+        co_return Attempt{Routed<Response>{std::move(*problem), {}, {}, std::move(request_id), mode}, std::nullopt};
     }
 
     const auto expectation = Operation::expect(request);
@@ -283,6 +343,25 @@ Task<Routed<typename Operation::Response>> Router::route(const std::string& serv
                      service, target.name, refusal->message, next);
             fallbacks.push_back({target.name, std::move(*refusal)});
             continue;
+        }
+        std::optional<cost::Admission> admission;
+        if (cost_ != nullptr) {
+            auto admitted = cost_->admit(service, target.name, request);
+            if (!admitted) {
+                Error refusal = std::move(admitted).error();
+                if (!is_availability_failure(refusal.kind)) {
+                    log_line(logger_, LogLevel::info, request_id, "service '{}': backend '{}' cannot take this call: {}",
+                             service, target.name, describe(refusal));
+                    co_return Attempt{Routed<Response>{std::move(refusal), target.name, std::move(fallbacks),
+                                                       std::move(request_id), mode},
+                                      std::nullopt};
+                }
+                log_line(logger_, LogLevel::warn, request_id, "service '{}': skipping backend '{}': {}; next: {}",
+                         service, target.name, describe(refusal), next);
+                fallbacks.push_back({target.name, std::move(refusal)});
+                continue;
+            }
+            admission = std::move(admitted).value();
         }
 
         log_line(logger_, LogLevel::debug, request_id,
@@ -324,8 +403,9 @@ Task<Routed<typename Operation::Response>> Router::route(const std::string& serv
             log_line(logger_, LogLevel::debug, request_id, "service '{}': backend '{}' served in {} ms",
                      service, target.name,
                      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started).count());
-            co_return Routed<Response>{std::move(result), target.name, std::move(fallbacks),
-                                       std::move(request_id), mode};
+            co_return Attempt{Routed<Response>{std::move(result), target.name, std::move(fallbacks),
+                                               std::move(request_id), mode},
+                              std::move(admission)};
         }
 
         Error& error = result.error();
@@ -334,8 +414,9 @@ Task<Routed<typename Operation::Response>> Router::route(const std::string& serv
             log_line(logger_, error.kind == ErrorKind::internal ? LogLevel::error : LogLevel::debug,
                      request_id, "service '{}': backend '{}' answered {} (not a reason to fall back)",
                      service, target.name, describe(error));
-            co_return Routed<Response>{std::move(result), target.name, std::move(fallbacks),
-                                       std::move(request_id), mode};
+            co_return Attempt{Routed<Response>{std::move(result), target.name, std::move(fallbacks),
+                                               std::move(request_id), mode},
+                              std::move(admission)};
         }
         log_line(logger_, LogLevel::warn, request_id, "service '{}': backend '{}' failed ({}); next: {}",
                  service, target.name, describe(error), next);
@@ -344,7 +425,8 @@ Task<Routed<typename Operation::Response>> Router::route(const std::string& serv
 
     Error error = no_backend_left(route, mode, request_id, fallbacks);
     log_line(logger_, LogLevel::warn, request_id, "{}", error.message);
-    co_return Routed<Response>{std::move(error), {}, std::move(fallbacks), std::move(request_id), mode};
+    co_return Attempt{Routed<Response>{std::move(error), {}, std::move(fallbacks), std::move(request_id), mode},
+                      std::nullopt};
 }
 
 Status Router::set_mode(std::string_view service, Mode mode) {

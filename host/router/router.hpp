@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "cost/cost_policy.hpp"
 #include "health/health_monitor.hpp"
 #include "switchboard/error.hpp"
 #include "switchboard/host_services.hpp"
@@ -35,6 +36,10 @@ struct FallbackStep {
     Error error;
 };
 
+// The reason a call moved past a backend, as the ledger and response headers name it:
+// "budget" for a spend cap, otherwise the error kind ("unavailable", "rate_limited", ...).
+std::string_view fallback_reason(const Error& error) noexcept;
+
 template <class T>
 struct Routed {
     Result<T> result;
@@ -43,21 +48,26 @@ struct Routed {
     std::vector<FallbackStep> fallbacks;  // in the order tried
     std::string request_id;
     config::Mode mode;
+    cost::Money cost{};         // real spend of this call
+    cost::Money shadow_cost{};  // what it would have cost on the real backend, when a mock answered
 };
 
 struct CallOptions {
     std::optional<config::Mode> mode;  // overrides the service's mode for this call
     std::string request_id;            // generated ("req_" + 16 hex) when empty
+    std::string client;                // who is calling, for the ledger ("cli", a client key's name)
 };
 
 // Sends each call to the backends its service's mode allows, in order, falling back on
-// availability failures only, and asks the HealthMonitor which circuits are open. Thread-safe,
-// many calls in flight at once; no lock is held while a plugin runs. The router, `health`,
-// `clock` and `logger` must outlive every call, and a call's Task must be awaited to the end.
+// availability failures only, and asks the HealthMonitor which circuits are open and the cost
+// policy (when there is one) whether each backend's call fits the budget; every call is recorded
+// in the ledger before it returns. Thread-safe, many calls in flight at once; no lock is held
+// while a plugin runs. The router, `health`, `clock`, `logger` and `cost` must outlive every
+// call, and a call's Task must be awaited to the end.
 class Router {
 public:
     Router(const config::Config& config, std::map<std::string, Backend> backends,
-           health::HealthMonitor& health, Clock& clock, Logger& logger);
+           health::HealthMonitor& health, Clock& clock, Logger& logger, cost::CostPolicy* cost = nullptr);
     Router(const Router&) = delete;
     Router& operator=(const Router&) = delete;
 
@@ -80,6 +90,12 @@ private:
         const Backend* backend = nullptr;  // null: configured but not started
         std::string label;                 // "backend '<name>' <verb>": names a call in its errors
     };
+    // What route() hands back to contain(), which records the call.
+    template <class Response>
+    struct Attempted {
+        Routed<Response> routed;
+        std::optional<cost::Admission> admission;  // the answering backend's
+    };
     struct Route {
         config::ServiceSettings settings;
         std::vector<Target> targets;                        // the real ones in order, then the mock
@@ -94,8 +110,13 @@ private:
                                                        CallOptions options);
     // `service` is contain()'s, which awaits this call to its end.
     template <class Operation>
-    Task<Routed<typename Operation::Response>> route(const std::string& service,
-                                                     typename Operation::Request request, CallOptions options);
+    Task<Attempted<typename Operation::Response>> route(const std::string& service,
+                                                        typename Operation::Request request, CallOptions options);
+    // Settles the cost and writes the ledger row; `routed` gains the call's cost.
+    template <class Operation>
+    Task<void> record(Attempted<typename Operation::Response>& attempted, const std::string& service,
+                      const std::string& client, std::string requested, Clock::time_point started,
+                      std::chrono::system_clock::time_point started_wall);
 
     const Route* find(std::string_view service) const;
     config::Mode mode_of(const Route& route) const;
@@ -108,6 +129,7 @@ private:
     health::HealthMonitor& health_;
     Clock& clock_;
     Logger& logger_;
+    cost::CostPolicy* cost_;
     std::atomic<config::Mode> default_mode_;
 };
 

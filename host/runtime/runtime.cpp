@@ -51,8 +51,16 @@ Runtime::Runtime(const std::filesystem::path& config_file, const config::Environ
         health_->add(backend.name, backend.service);
         routed.emplace(backend.name, router::Backend{backend.name, backend.service, backend.logger.get()});
     }
+    ledger_logger_ = std::make_unique<log::ComponentLogger>(logger_, "ledger");
+    cost_logger_ = std::make_unique<log::ComponentLogger>(logger_, "cost");
+    cost_metrics_ = std::make_unique<BackendMetrics>(metrics_, "cost");
+    ledger::Options ledger_options;
+    ledger_options.path = config_->cost.ledger;
+    ledger_options.retention = config_->cost.retention;
+    ledger_ = std::make_unique<ledger::Ledger>(std::move(ledger_options), *ledger_logger_);
+    cost_ = std::make_unique<cost::CostPolicy>(*config_, ledger_.get(), clock_, *cost_logger_, cost_metrics_.get());
     router_ = std::make_unique<router::Router>(*config_, std::move(routed), *health_, clock_,
-                                               *router_logger_);
+                                               *router_logger_, cost_.get());
     for (auto& backend : backends_) {
         if (backend.missing_key) health_->record_failure(backend.name, *backend.missing_key);
     }
@@ -86,6 +94,8 @@ void Runtime::register_url_credentials(const Settings& settings) {
 Runtime::~Runtime() {
     if (health_) health_->stop();
     router_.reset();
+    cost_.reset();
+    ledger_.reset();  // writes what is queued
     for (auto& backend : backends_) shut_down(backend);
 }
 

@@ -8,9 +8,11 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "cost/cost_policy.hpp"
 #include "health/health_monitor.hpp"
 #include "http/backend_http_client.hpp"
 #include "http/transport.hpp"
+#include "ledger/ledger.hpp"
 #include "log/host_logger.hpp"
 #include "plugin/plugin_loader.hpp"
 #include "router/router.hpp"
@@ -19,7 +21,7 @@
 namespace switchboard::runtime {
 
 // Everything the host runs, assembled from one config file, walking the line once: config →
-// plugins → backends (created and started) → health (probing) → router. Problems found on the
+// plugins → backends (created and started) → health (probing) → ledger and cost policy → router. Problems found on the
 // way are collected, not thrown, so `check-config` can print all of them; ok() says whether the
 // host can serve. Owns the backends and shuts them down on destruction.
 //
@@ -44,6 +46,8 @@ public:
     const std::vector<plugin::PluginRecord>& plugins() const { return plugins_; }
     router::Router& router() { return *router_; }
     health::HealthMonitor& health() { return *health_; }
+    cost::CostPolicy& cost() { return *cost_; }
+    ledger::Ledger& ledger() { return *ledger_; }
     MetricsRegistry& metrics() { return metrics_; }
     // What the backend's plugin reports about its upstream (status_details()); empty for an
     // unknown backend or one whose plugin threw.
@@ -80,6 +84,11 @@ private:
     std::unique_ptr<log::ComponentLogger> health_logger_;
     std::unique_ptr<log::ComponentLogger> router_logger_;
     std::unique_ptr<health::HealthMonitor> health_;
+    std::unique_ptr<log::ComponentLogger> ledger_logger_;
+    std::unique_ptr<log::ComponentLogger> cost_logger_;
+    std::unique_ptr<BackendMetrics> cost_metrics_;
+    std::unique_ptr<ledger::Ledger> ledger_;
+    std::unique_ptr<cost::CostPolicy> cost_;
     std::unique_ptr<router::Router> router_;
 };
 

@@ -2,6 +2,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -49,11 +50,12 @@ const std::string& plugin_dir() {
     return dir;
 }
 
-// Runs the binary with `args`; the plugin folder comes from the environment override, as a
-// user would redirect it.
+// Runs the binary with `args`; the plugin folder and the ledger come from environment
+// overrides, as a user would redirect them: the ledger goes to the scratch folder.
 Run run(const switchboard::testing::TempDir& scratch, const std::vector<std::string>& args, const std::string& env = "") {
-    std::string command = "env SWITCHBOARD__HOST__PLUGIN_DIRS=" + quote(plugin_dir()) + " " + env + " " +
-                          quote(binary().string());
+    std::string command = "env SWITCHBOARD__HOST__PLUGIN_DIRS=" + quote(plugin_dir()) +
+                          " SWITCHBOARD__COST__LEDGER=" + quote((scratch.path() / "ledger.sqlite").string()) + " " +
+                          env + " " + quote(binary().string());
     for (const auto& a : args) command += " " + quote(a);
     command += " >" + quote((scratch.path() / "stdout").string()) + " 2>" + quote((scratch.path() / "stderr").string());
     int status = std::system(command.c_str());
@@ -102,7 +104,7 @@ TEST_CASE("the version flag names the SDK version and plugin ABI", "[cli]") {
 
 TEST_CASE("every command answers --help", "[cli]") {
     switchboard::testing::TempDir s;
-    for (const char* command : {"plugins", "check-config", "embed", "parse", "status", "demo"}) {
+    for (const char* command : {"plugins", "check-config", "embed", "parse", "status", "demo", "costs"}) {
         auto r = run(s, {command, "--help"});
         INFO(command);
         CHECK(r.exit_code == 0);
@@ -454,4 +456,75 @@ real = ["llamaparse"]
     CHECK(r.out.find("  requests remaining: ") != std::string::npos);
     CHECK((r.out + r.err).find(openai_key) == std::string::npos);
     CHECK((r.out + r.err).find(llama_key) == std::string::npos);
+}
+
+TEST_CASE("costs summary, forecast and export read what the calls wrote to the ledger", "[cli][cost]") {
+    switchboard::testing::TempDir s;
+    const std::string config = shipped_config().string();
+    REQUIRE(run(s, {"embed", "--config", config, "one", "two"}).exit_code == 0);
+    REQUIRE(run(s, {"embed", "--config", config, "three"}).exit_code == 0);
+    REQUIRE(run(s, {"demo", "--config", config}).exit_code == 0);
+
+    auto csv = run(s, {"costs", "export", "--config", config, "--format", "csv"});
+    INFO(csv.err);
+    REQUIRE(csv.exit_code == 0);
+    CHECK(csv.out.starts_with("time,request_id,client,service,backend,model,mode,fallback_reason,input_tokens,pages,"
+                              "credits,cost_usd,shadow_cost_usd,latency_ms,outcome\r\n"));
+    CHECK(std::count(csv.out.begin(), csv.out.end(), '\n') == 5);  // header, 2 embeds, the demo's embed and parse
+    CHECK(csv.err.find("exported 4 row(s)") != std::string::npos);
+
+    auto json = run(s, {"costs", "export", "--config", config, "--format", "json", "--service", "embeddings"});
+    REQUIRE(json.exit_code == 0);
+    auto rows = boost::json::parse(json.out).as_array();
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0].at("client") == "cli");
+    CHECK(rows[0].at("service") == "embeddings");
+    CHECK(rows[0].at("backend") == "mock-embed");
+    CHECK(rows[0].at("mode") == "mock");
+    CHECK(rows[0].at("outcome") == "ok");
+    CHECK(rows[2].at("client") == "demo");
+
+    auto summary = run(s, {"costs", "summary", "--config", config, "--format", "json", "--group", "client"});
+    REQUIRE(summary.exit_code == 0);
+    auto report = boost::json::parse(summary.out).as_object();
+    CHECK(report.at("timezone") == "UTC");
+    auto lines = report.at("lines").as_array();
+    REQUIRE(lines.size() == 2);  // today: cli and demo
+    CHECK(lines[0].at("client") == "cli");
+    CHECK(lines[0].at("calls") == 2);
+    CHECK(lines[1].at("client") == "demo");
+    CHECK(lines[1].at("calls") == 2);
+    CHECK(report.at("total").at("calls") == 4);
+
+    auto table = run(s, {"costs", "summary", "--config", config});
+    REQUIRE(table.exit_code == 0);
+    CHECK(table.out.find("WINDOW") != std::string::npos);
+    CHECK(table.out.find("embeddings") != std::string::npos);
+
+    auto forecast = run(s, {"costs", "forecast", "--config", config, "--format", "json"});
+    REQUIRE(forecast.exit_code == 0);
+    auto projected = boost::json::parse(forecast.out).as_object();
+    CHECK(projected.at("spent_today_usd").as_double() == 0.0);  // mocks cost nothing
+    CHECK(projected.at("method").as_string().size() > 0);
+    CHECK(projected.at("caps").as_array().size() == 2);  // the shipped daily and monthly caps
+}
+
+TEST_CASE("costs commands explain bad input and a missing ledger", "[cli][cost]") {
+    switchboard::testing::TempDir s;
+    const std::string config = shipped_config().string();
+    auto missing = run(s, {"costs", "summary", "--config", config, "--format", "json"});
+    CHECK(missing.exit_code == 0);
+    CHECK(missing.err.find("no ledger at ") != std::string::npos);
+    CHECK(boost::json::parse(missing.out).at("lines").as_array().empty());
+
+    auto bad_time = run(s, {"costs", "export", "--config", config, "--since", "yesterday-ish"});
+    CHECK(bad_time.exit_code == 2);
+    CHECK(bad_time.err.find("yesterday-ish") != std::string::npos);
+
+    CHECK(run(s, {"costs", "export", "--config", config, "--format", "xml"}).exit_code == 2);
+
+    s.write("ledger.sqlite", "this is not a database, just text long enough to look like a file header....");
+    auto corrupt = run(s, {"costs", "export", "--config", config});
+    CHECK(corrupt.exit_code == 1);
+    CHECK(corrupt.err.find((s.path() / "ledger.sqlite").string()) != std::string::npos);
 }

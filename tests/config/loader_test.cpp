@@ -237,9 +237,9 @@ sha256 = "ABC"
     CHECK(describe(result.problems) ==
           std::vector<std::string>{
               at(file, 2, 18) + ": error: health.probe_interval: invalid duration '30'; expected a whole number and a "
-                                "unit (ms, s, m or h), e.g. \"250ms\" or \"30s\"",
+                                "unit (ms, s, m, h or d), e.g. \"250ms\" or \"30s\"",
               at(file, 3, 17) + ": error: health.probe_timeout: invalid duration '5 s'; expected a whole number and a "
-                                "unit (ms, s, m or h), e.g. \"250ms\" or \"30s\"",
+                                "unit (ms, s, m, h or d), e.g. \"250ms\" or \"30s\"",
               at(file, 4, 12) + ": error: health.cooldown: must be greater than zero",
               at(file, 5, 21) + ": error: health.failure_threshold: must be at least 1, got 0",
               at(file, 8, 14) + ": error: host.log_format: invalid log format 'yaml'; expected text or json",
@@ -438,7 +438,7 @@ timeout = "5s"
               at(file, 3, 14) + ": error: host.log_format: invalid log format 'xml'; expected text or json",
               at(file, 6, 21) + ": error: health.failure_threshold: expected an integer, got a string",
               at(file, 7, 12) + ": error: health.cooldown: invalid duration '30 seconds'; expected a whole number and "
-                                "a unit (ms, s, m or h), e.g. \"250ms\" or \"30s\"",
+                                "a unit (ms, s, m, h or d), e.g. \"250ms\" or \"30s\"",
               at(file, 11, 11) + ": error: backends.openai.api_key: environment variable OPENAI_API_KEY is not set "
                                  "(needed by backends.openai.api_key); set it or add it to .env.development",
               at(file, 15, 9) + ": error: services.embeddings.real: unknown backend 'opneai' (did you mean 'openai'?)",

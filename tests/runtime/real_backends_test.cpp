@@ -1,114 +1,22 @@
 // The real backend plugins inside the whole host: config → loader → runtime (health, router) →
 // plugin → host HTTP client → loopback fakes of OpenAI and LlamaParse. Hybrid fallback reasons,
 // client errors that must not fall back, missing keys, and no key in any log line.
-#include <atomic>
-#include <memory>
-#include <optional>
-#include <sstream>
 #include <string>
-#include <thread>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
-#include "fakes/drive.hpp"
-#include "fakes/fake_llamaparse.hpp"
-#include "fakes/fake_openai.hpp"
-#include "fakes/manual_clock.hpp"
-#include "fakes/temp_dir.hpp"
-#include "http/curl_transport.hpp"
-#include "runtime/runtime.hpp"
+#include "host_rig.hpp"
 
 using namespace switchboard;
 using namespace std::chrono_literals;
 using testing::FakeLlamaParse;
 using testing::FakeOpenAI;
+using testing::Host;
 using testing::JobScript;
+using testing::kLlamaKey;
+using testing::kOpenAIKey;
 
 namespace {
-
-const std::string kOpenAIKey = "sk-test-RUNTIMEKEY0123456789abcdefghijklmnop";
-const std::string kLlamaKey = "llx-test-RUNTIMEKEY0123456789abcdefghijkl";
-
-// The host as `switchboard` runs it, with a manual clock: the real CurlTransport on an event-loop
-// thread, a Runtime from a config file, a host logger writing into a string.
-class Host {
-public:
-    Host() : work_(boost::asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
-    // The loop stops first, as the Runtime's contract asks: a late completion then never
-    // resumes into a backend that is gone.
-    ~Host() {
-        work_.reset();
-        io_.stop();
-        thread_.join();
-        runtime_.reset();
-    }
-
-    // Starts the runtime on `toml` (PLUGINS, OPENAI_URL, LLAMA_URL are substituted).
-    runtime::Runtime& start(std::string toml, config::Environment env = {}) {
-        substitute(toml, "PLUGINS", SWITCHBOARD_PLUGIN_DIR);
-        substitute(toml, "OPENAI_URL", openai.base_url());
-        substitute(toml, "LLAMA_URL", llama.base_url());
-        runtime_ = std::make_unique<runtime::Runtime>(dir_.write("switchboard.toml", toml), env, clock, logger,
-                                                      &transport_);
-        return *runtime_;
-    }
-
-    template <class T>
-    struct Pending {
-        std::shared_ptr<std::optional<T>> result = std::make_shared<std::optional<T>>();
-        std::shared_ptr<std::atomic<bool>> done = std::make_shared<std::atomic<bool>>(false);
-    };
-
-    template <class T>
-    Pending<T> begin(Task<T> task) {
-        Pending<T> pending;
-        std::move(task).start([result = pending.result, done = pending.done](T value) {
-            result->emplace(std::move(value));
-            done->store(true, std::memory_order_release);
-        });
-        return pending;
-    }
-
-    // Drives a started call to its end (see drive_until).
-    template <class T>
-    T finish(Pending<T> pending) {
-        testing::drive_until([&] { return pending.done->load(std::memory_order_acquire); }, clock, transport_);
-        return std::move(**pending.result);
-    }
-
-    template <class T>
-    T run(Task<T> task) {
-        return finish(begin(std::move(task)));
-    }
-
-    std::string log_text() const { return log_.str(); }
-
-    FakeOpenAI openai{kOpenAIKey};
-    FakeLlamaParse llama{kLlamaKey};
-    testing::ManualClock clock;
-    log::HostLogger logger{std::make_shared<spdlog::logger>(
-                               "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_)),
-                           log::Format::text, LogLevel::debug};
-
-private:
-    static void substitute(std::string& text, const std::string& from, const std::string& to) {
-        for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-            text.replace(at, from.size(), to);
-        }
-    }
-
-    std::ostringstream log_;
-    testing::TempDir dir_;
-    boost::asio::io_context io_;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-    http::CurlTransport transport_{io_};
-    std::unique_ptr<runtime::Runtime> runtime_;
-    std::thread thread_;
-};
 
 const char* const kHybrid = R"([host]
 default_mode = "hybrid"
@@ -117,6 +25,9 @@ log_level = "debug"
 
 [health]
 probe_interval = "1h"
+
+[cost]
+pricing = "PRICING"
 
 [backends.openai]
 plugin = "openai-embeddings"
@@ -350,6 +261,9 @@ plugin_dirs = ["PLUGINS"]
 
 [health]
 probe_interval = "1h"
+
+[cost]
+pricing = "PRICING"
 
 [backends.openai]
 plugin = "openai-embeddings"

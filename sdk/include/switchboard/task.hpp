@@ -56,8 +56,17 @@ struct ValueSlot<void> {
     void take() noexcept {}
 };
 
+// What a detached task calls when done: with the value, or with nothing for Task<void>.
 template <class T>
-using Completion = std::conditional_t<std::is_void_v<T>, std::function<void()>, std::function<void(T)>>;
+struct CompletionOf {
+    using type = std::function<void(T)>;
+};
+template <>
+struct CompletionOf<void> {
+    using type = std::function<void()>;
+};
+template <class T>
+using Completion = typename CompletionOf<T>::type;
 
 template <class T>
 struct Promise : ValueSlot<T> {

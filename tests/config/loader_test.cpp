@@ -443,7 +443,7 @@ timeout = "5s"
                                  "(needed by backends.openai.api_key); set it or add it to .env.development",
               at(file, 15, 9) + ": error: services.embeddings.real: unknown backend 'opneai' (did you mean 'openai'?)",
               at(file, 16, 1) + ": error: services.embeddings: unknown key 'timeout'; known keys: capability, mode, "
-                                "real, mock, fallback_timeout"});
+                                "real, mock, fallback_timeout, caps"});
 }
 
 TEST_CASE("Problem::to_string leaves out what it does not know", "[config]") {

@@ -25,13 +25,14 @@ Expansion expand(std::string_view text, const std::map<std::string, std::string,
 
 }  // namespace
 
-TEST_CASE("durations are a whole number and one of ms, s, m, h", "[config]") {
+TEST_CASE("durations are a whole number and one of ms, s, m, h, d", "[config]") {
     CHECK(parse_duration("250ms") == 250ms);
     CHECK(parse_duration("30s") == 30s);
     CHECK(parse_duration("5m") == 5min);
     CHECK(parse_duration("1h") == 1h);
+    CHECK(parse_duration("400d") == 400 * 24h);
     CHECK(parse_duration("0s") == 0ms);
-    for (std::string_view bad : {"", "30", "s", "1.5s", "-1s", "+1s", " 1s", "1s ", "1 s", "1d", "1S", "1sec",
+    for (std::string_view bad : {"", "30", "s", "1.5s", "-1s", "+1s", " 1s", "1s ", "1 s", "1D", "1w", "1S", "1sec",
                                  "99999999999999999999ms", "9999999999999999h"}) {
         INFO(bad);
         CHECK(parse_duration(bad) == std::nullopt);

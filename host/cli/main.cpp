@@ -101,9 +101,10 @@ int main(int argc, char** argv) {
                            "From: 2026-11-29, 2026-11-29T08:00, ...Z / +01:00, or back from now: 24h, 7d");
         command.add_option("--until", costs_options.until, "Until (exclusive), same forms as --since");
         command.add_option("-s,--service", costs_options.service, "Only this service");
-        command.add_option("--format", costs_options.format, "Output: " + join_words(formats))
-            ->check(CLI::IsMember(formats))
-            ->default_val(default_format);
+        // The subcommands share costs_options, so each default is applied after parsing.
+        command.add_option("--format", costs_options.format, "Output: " + join_words(formats) + " (default " +
+                                                                 default_format + ")")
+            ->check(CLI::IsMember(formats));
     };
     auto* costs_summary = costs->add_subcommand("summary", "Totals by window and group, real and shadow");
     add_costs_options(*costs_summary, "table", {"table", "json", "csv"});
@@ -132,6 +133,8 @@ int main(int argc, char** argv) {
         if (*parse) return parse_command(parse_options, std::cout, std::cerr);
         if (*status) return status_command(status_options, std::cout, std::cerr);
         if (*demo) return demo_command(demo_options, std::cout, std::cerr);
+        if (*costs_export && costs_options.format.empty()) costs_options.format = "csv";
+        if (costs_options.format.empty()) costs_options.format = "table";
         if (*costs_summary) return costs_summary_command(costs_options, std::cout, std::cerr);
         if (*costs_forecast) return costs_forecast_command(costs_options, std::cout, std::cerr);
         if (*costs_export) return costs_export_command(costs_options, std::cout, std::cerr);

@@ -41,7 +41,7 @@ CostPolicy::CostPolicy(const config::Config& config, ledger::Ledger* ledger, Clo
         backends_.emplace(name, std::move(entry));
     }
     for (const auto& [name, service] : config.services) {
-        if (!service.real.empty()) shadow_of_.emplace(name, service.real.front());
+        services_.emplace(name, ServiceBackends{service.real.empty() ? "" : service.real.front(), service.mock});
     }
 
     budget_.on_alert([this](const Alert& alert) {
@@ -124,9 +124,10 @@ Task<CallCost> CostPolicy::finish(FinishedCall call) {
     row.outcome = call.outcome;
 
     const auto now = wall_now(clock_);
-    auto answering = backends_.find(call.backend);
-    const Pricing* pricing =
-        answering != backends_.end() && answering->second.pricing ? answering->second.pricing.get() : nullptr;
+    auto priced = [this](const std::string& backend) -> const Pricing* {
+        auto it = backends_.find(backend);
+        return it == backends_.end() ? nullptr : it->second.pricing.get();
+    };
     auto charge = [&](const Pricing& prices, bool credits_reported) -> Result<Charge> {
         switch (call.kind) {
             case CallKind::embeddings:
@@ -144,7 +145,8 @@ Task<CallCost> CostPolicy::finish(FinishedCall call) {
         row.input_tokens = call.usage->prompt_tokens;
         row.pages = call.usage->pages;
     }
-    if (call.usage != nullptr && pricing != nullptr) {
+    const Pricing* pricing = priced(call.backend);
+    if (call.usage != nullptr && pricing != nullptr && !pricing->free()) {
         auto charged = charge(*pricing, true);
         if (charged) {
             result.cost = charged->cost;
@@ -166,12 +168,14 @@ Task<CallCost> CostPolicy::finish(FinishedCall call) {
         }
     }
 
-    // A call a mock answered is priced on the service's first real backend: what REAL mode would cost.
-    if (call.usage != nullptr && pricing == nullptr) {
-        auto shadow = shadow_of_.find(call.service);
-        auto real = shadow == shadow_of_.end() ? backends_.end() : backends_.find(shadow->second);
-        if (real != backends_.end() && real->second.pricing) {
-            auto charged = charge(*real->second.pricing, false);
+    // A call the service's mock answered is priced on the service's first real backend: what
+    // REAL mode would have cost.
+    auto service = services_.find(call.service);
+    if (call.usage != nullptr && service != services_.end() && !call.backend.empty() &&
+        call.backend == service->second.mock) {
+        const Pricing* real = priced(service->second.first_real);
+        if (real != nullptr && !real->free()) {
+            auto charged = charge(*real, false);
             if (charged) {
                 result.shadow_cost = charged->cost;
                 row.model = charged->model;

@@ -98,7 +98,11 @@ private:
     bool fail_open_;
     Budget budget_;
     std::map<std::string, BackendCost, std::less<>> backends_;
-    std::map<std::string, std::string, std::less<>> shadow_of_;  // service -> its first real backend
+    struct ServiceBackends {
+        std::string first_real;  // prices the shadow spend of calls the mock answers
+        std::string mock;
+    };
+    std::map<std::string, ServiceBackends, std::less<>> services_;
 };
 
 }  // namespace switchboard::cost

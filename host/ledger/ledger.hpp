@@ -53,6 +53,10 @@ public:
     // inline when the ledger is failed or stopping): ok once the row is durable, else the error.
     void append(Row row, std::function<void(const Status&)> done);
 
+    // Rows appended whose `done` has not returned yet (for tests that drive time by hand: while
+    // this is not zero, an answer is still coming from the writer thread).
+    std::size_t pending() const noexcept;
+
     bool healthy() const noexcept;
     std::optional<std::string> failure() const;  // what is wrong while !healthy()
     // Blocks until every row appended before the call is committed or has failed.

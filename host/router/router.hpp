@@ -55,7 +55,7 @@ struct Routed {
 struct CallOptions {
     std::optional<config::Mode> mode;  // overrides the service's mode for this call
     std::string request_id;            // generated ("req_" + 16 hex) when empty
-    std::string client;                // who is calling, for the ledger ("cli", a client key's name)
+    std::string client{};              // who is calling, for the ledger ("cli", a client key's name)
 };
 
 // Sends each call to the backends its service's mode allows, in order, falling back on

@@ -77,7 +77,8 @@ public:
     // Drives a started call to its end (see drive_until).
     template <class T>
     T finish(Pending<T> pending) {
-        testing::drive_until([&] { return pending.done->load(std::memory_order_acquire); }, clock, transport_);
+        testing::drive_until([&] { return pending.done->load(std::memory_order_acquire); }, clock, transport_,
+                             [&] { return !runtime_ || !runtime_->ok() || runtime_->ledger().pending() == 0; });
         return std::move(**pending.result);
     }
 

@@ -12,7 +12,7 @@
 // bump adds to the ABI compatibly: a host runs plugins built for its minor or older.
 #define SWITCHBOARD_ABI_MAJOR 2
 #define SWITCHBOARD_ABI_MINOR 1
-#define SWITCHBOARD_SDK_VERSION "0.2.0"
+#define SWITCHBOARD_SDK_VERSION "0.3.0"
 #define SWITCHBOARD_SECTION sbplugin  // at most 8 bytes (Boost.DLL limit)
 
 #define SWITCHBOARD_STRINGIFY_(x) #x

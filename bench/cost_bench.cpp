@@ -1,6 +1,9 @@
-// The cost gate's hot path: Budget::reserve + Budget::settle with global, service and backend
-// daily caps and a backend rpm limit (target: median ≤ 2 µs in process). Run from the build tree:
-//   build/bin/switchboard-bench-cost [--iterations N]
+// The cost gate's hot path (target: reserve + reconcile median ≤ 2 µs in process):
+//   1. Budget::reserve + Budget::settle with global, service and backend daily caps and an rpm limit;
+//   2. the whole gate the router calls, CostPolicy::admit (price the request, reserve) and
+//      CostPolicy::finish (price the usage, settle), without the ledger write, which is measured
+//      by switchboard-bench-ledger.
+// Run from the build tree: build/bin/switchboard-bench-cost [--iterations N]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "cost/budget.hpp"
+#include "cost/cost_policy.hpp"
 
 using namespace switchboard;
 using namespace switchboard::cost;
@@ -66,6 +70,75 @@ std::vector<double> run(Budget& budget, int iterations, WallTime start) {
     return samples;
 }
 
+class WallClock final : public Clock {
+public:
+    time_point now() const override { return std::chrono::steady_clock::now(); }
+    std::chrono::system_clock::time_point wall_now() const override { return std::chrono::system_clock::now(); }
+    TimerId call_after(duration, std::function<void()> fn) override {
+        fn();  // never reached: the bench's policy has no ledger to wait for
+        return 0;
+    }
+    bool cancel(TimerId) override { return false; }
+};
+
+class QuietLogger final : public Logger {
+public:
+    bool enabled(LogLevel) const override { return false; }
+    void log(LogLevel, std::string_view, std::string_view) override {}
+};
+
+config::Config gate_config() {
+    config::Config config;
+    config::BackendSettings openai;
+    openai.name = "openai";
+    openai.plugin = "openai-embeddings";
+    openai.price.usd_per_million_tokens["text-embedding-3-small"] = *money_from_decimal("0.02");
+    openai.price.default_model = "text-embedding-3-small";
+    openai.caps.daily = *money_from_decimal("1000000");
+    openai.limits.requests_per_minute = 10'000'000;
+    config.backends["openai"] = openai;
+    config::ServiceSettings service;
+    service.name = "embeddings";
+    service.capability = "embeddings";
+    service.real = {"openai"};
+    service.caps.daily = *money_from_decimal("1000000");
+    config.services["embeddings"] = service;
+    config.cost.caps.daily = *money_from_decimal("1000000");
+    return config;
+}
+
+// admit + finish as the router makes them for one embeddings call of four 100-byte texts.
+std::vector<double> run_gate(CostPolicy& policy, int iterations) {
+    EmbeddingsRequest request;
+    request.inputs.assign(4, std::string(100, 'x'));
+    Usage usage;
+    usage.prompt_tokens = 100;
+    usage.total_tokens = 100;
+    std::vector<double> samples;
+    samples.reserve(static_cast<std::size_t>(iterations));
+    for (int i = 0; i < iterations; ++i) {
+        const auto begin = Stopwatch::now();
+        auto admitted = policy.admit("embeddings", "openai", request);
+        if (!admitted.ok()) {
+            std::fprintf(stderr, "unexpected refusal: %s\n", describe(admitted.error()).c_str());
+            std::exit(1);
+        }
+        FinishedCall call;
+        call.kind = CallKind::embeddings;
+        call.service = "embeddings";
+        call.backend = "openai";
+        call.usage = &usage;
+        call.served_model = "text-embedding-3-small";
+        call.outcome = "ok";
+        call.admission = std::move(admitted).value();
+        bool done = false;
+        policy.finish(std::move(call)).start([&done](CallCost) { done = true; });
+        if (!done) std::exit(1);
+        samples.push_back(std::chrono::duration<double, std::nano>(Stopwatch::now() - begin).count());
+    }
+    return samples;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -107,6 +180,14 @@ int main(int argc, char** argv) {
         report("reserve + settle, 2 threads contending on one Budget", summarize(std::move(all)));
         std::printf("%-58s %.2f M pairs/s\n", "  throughput, 2 threads together",
                     static_cast<double>(iterations / threads * threads) / wall_ns * 1e3);
+    }
+    {
+        WallClock clock;
+        QuietLogger logger;
+        CostPolicy policy(gate_config(), nullptr, clock, logger);
+        run_gate(policy, 10'000);
+        auto samples = run_gate(policy, std::max(1000, iterations / 4));
+        report("CostPolicy admit + finish (price, reserve, settle)", summarize(std::move(samples)));
     }
     return 0;
 }

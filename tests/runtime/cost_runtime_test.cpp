@@ -277,3 +277,35 @@ TEST_CASE("a real backend without a price, or with an unpriced model, is a confi
         CHECK(host.openai.request_count() == 0);
     }
 }
+
+TEST_CASE("200 calls in flight against a cap that fits 50: exactly 50 reach the upstream", "[runtime][cost]") {
+    Host host;
+    host.openai.set_token_counting(FakeOpenAI::TokenCounting::bytes);
+    std::string toml = config_in("hybrid");
+    toml.replace(toml.find("hourly = \"0.000001\""), 19, "hourly = \"0.00001\"");  // 50 × 200 nano-dollars
+    auto& rt = host.start(toml, keys());
+    REQUIRE(rt.ok());
+
+    std::vector<Host::Pending<router::Routed<EmbeddingsResponse>>> calls;
+    for (int i = 0; i < 200; ++i) calls.push_back(host.begin(rt.router().embed("embeddings", ten_bytes())));
+    std::vector<router::Routed<EmbeddingsResponse>> answers;
+    for (auto& call : calls) answers.push_back(host.finish(call));
+
+    std::size_t paid = 0;
+    std::size_t budget = 0;
+    for (const auto& answer : answers) {
+        REQUIRE(answer.result.ok());
+        if (answer.backend == "openai") ++paid;
+        if (!answer.fallbacks.empty() && answer.fallbacks[0].error.kind == ErrorKind::budget_exceeded) ++budget;
+    }
+    CHECK(paid == 50);
+    CHECK(budget == 150);
+    CHECK(host.openai.request_count() == 50);
+    auto caps = rt.cost().caps();
+    REQUIRE(caps.size() == 1);
+    CHECK(caps[0].spent.nanos == 50 * kCallNanos);
+    CHECK(caps[0].reserved.nanos == 0);
+    std::int64_t spent = 0;
+    for (const auto& row : ledger_rows(rt)) spent += row.cost.nanos;
+    CHECK(spent == 50 * kCallNanos);
+}

@@ -309,3 +309,26 @@ TEST_CASE("200 calls in flight against a cap that fits 50: exactly 50 reach the 
     for (const auto& row : ledger_rows(rt)) spent += row.cost.nanos;
     CHECK(spent == 50 * kCallNanos);
 }
+
+TEST_CASE("a backend's local rpm limit sends the call after the limit to the mock until the bucket refills",
+          "[runtime][cost]") {
+    Host host;
+    std::string toml = config_in("hybrid");
+    toml.replace(toml.find("[backends.openai.caps]"), 22, "[backends.openai.limits]\nrpm = 2\n[backends.openai.caps]");
+    auto& rt = host.start(toml, keys());
+    INFO(problems_of(rt));
+    REQUIRE(rt.ok());
+
+    CHECK(host.run(rt.router().embed("embeddings", ten_bytes())).backend == "openai");
+    CHECK(host.run(rt.router().embed("embeddings", ten_bytes())).backend == "openai");
+    auto limited = host.run(rt.router().embed("embeddings", ten_bytes()));
+
+    CHECK(limited.backend == "mock-embed");
+    REQUIRE(limited.fallbacks.size() == 1);
+    CHECK(limited.fallbacks[0].error.kind == ErrorKind::rate_limited);
+    REQUIRE(limited.fallbacks[0].error.retry_after.has_value());
+    CHECK(*limited.fallbacks[0].error.retry_after <= 30s);  // one request refills in 60 s / 2
+    CHECK(limited.fallbacks[0].error.message.find("openai") != std::string::npos);
+    CHECK(host.openai.request_count() == 2);
+    CHECK(rt.health().snapshot("openai").consecutive_failures == 0);  // a local limit is not the backend's fault
+}

@@ -15,6 +15,7 @@ using testing::FakeOpenAI;
 using testing::Host;
 using testing::kLlamaKey;
 using testing::kOpenAIKey;
+using testing::problems_of;
 
 namespace {
 
@@ -63,12 +64,6 @@ EmbeddingsRequest ten_bytes() {
     EmbeddingsRequest request;
     request.inputs = {kTenBytes};
     return request;
-}
-
-std::string problems_of(const runtime::Runtime& rt) {
-    std::string out;
-    for (const auto& p : rt.problems()) out += p.to_string() + "\n";
-    return out;
 }
 
 std::vector<ledger::Row> ledger_rows(runtime::Runtime& rt) {

@@ -114,4 +114,11 @@ private:
 };
 
 
+// Every problem the runtime found, one per line, for INFO().
+inline std::string problems_of(const runtime::Runtime& rt) {
+    std::string out;
+    for (const auto& p : rt.problems()) out += p.to_string() + "\n";
+    return out;
+}
+
 }  // namespace switchboard::testing

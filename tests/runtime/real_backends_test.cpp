@@ -15,6 +15,7 @@ using testing::Host;
 using testing::JobScript;
 using testing::kLlamaKey;
 using testing::kOpenAIKey;
+using testing::problems_of;
 
 namespace {
 
@@ -60,12 +61,6 @@ fallback_timeout = "300s"
 
 config::Environment keys() {
     return config::Environment{{{"OPENAI_API_KEY", kOpenAIKey}, {"LLAMA_CLOUD_API_KEY", kLlamaKey}}};
-}
-
-std::string problems_of(const runtime::Runtime& rt) {
-    std::string out;
-    for (const auto& p : rt.problems()) out += p.to_string() + "\n";
-    return out;
 }
 
 EmbeddingsRequest texts(std::vector<std::string> inputs = {"hello world"}) {

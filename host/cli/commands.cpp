@@ -139,7 +139,9 @@ boost::json::object parse_json(const ParseResponse& response) {
         {"text", response.text},
         {"pages", std::move(pages)},
         {"job_id", response.job_id},
-        {"usage", boost::json::object{{"pages", response.usage.pages}, {"credits", response.usage.credits}}}};
+        {"usage", boost::json::object{{"pages", response.usage.pages},
+                                      {"credits", response.usage.credits < 0 ? boost::json::value(nullptr)
+                                                                              : boost::json::value(response.usage.credits)}}}};
 }
 
 std::string join(const std::vector<std::string>& items, std::string_view separator) {

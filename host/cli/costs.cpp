@@ -48,6 +48,12 @@ std::optional<CostsContext> open_ledger(const CostsOptions& options, std::ostrea
         code = exit_usage;
         return std::nullopt;
     }
+    if (context.query.since && context.query.until && *context.query.since >= *context.query.until) {
+        err << "error: --since (" << context.zone.format(*context.query.since) << ") is not before --until ("
+            << context.zone.format(*context.query.until) << ")\n";
+        code = exit_usage;
+        return std::nullopt;
+    }
     if (!options.service.empty()) context.query.service = options.service;
 
     const auto& path = context.config.cost.ledger;
@@ -66,11 +72,6 @@ std::optional<CostsContext> open_ledger(const CostsOptions& options, std::ostrea
     return context;
 }
 
-std::string credits_text(std::int64_t milli) {
-    std::string fraction = std::to_string(milli % 1000);
-    return std::to_string(milli / 1000) + "." + std::string(3 - fraction.size(), '0') + fraction;
-}
-
 std::string optional_time(const cost::TimeZone& zone, const std::optional<cost::WallTime>& time) {
     return time ? zone.format(*time) : "";
 }
@@ -82,7 +83,7 @@ std::string json_time(const cost::TimeZone& zone, const std::optional<cost::Wall
 // Renders a summary line's numbers in the column order the formats share.
 std::vector<std::string> line_numbers(const cost::SummaryLine& line) {
     return {std::to_string(line.calls),        std::to_string(line.errors), std::to_string(line.fallbacks),
-            std::to_string(line.input_tokens), std::to_string(line.pages),  credits_text(line.credits_milli),
+            std::to_string(line.input_tokens), std::to_string(line.pages),  ledger::thousandths(line.credits_milli),
             cost::to_decimal(line.cost),       cost::to_decimal(line.shadow_cost)};
 }
 
@@ -98,6 +99,13 @@ void add_to(cost::SummaryLine& total, const cost::SummaryLine& line) {
     total.credits_milli += line.credits_milli;
     total.cost += line.cost;
     total.shadow_cost += line.shadow_cost;
+}
+
+// Whether everything written to `out` got out; says so on `err` when it did not.
+int written(std::ostream& out, std::ostream& err) {
+    if (out.flush()) return exit_ok;
+    err << "error: the output could not be written to its end (disk full or closed pipe?)\n";
+    return exit_failure;
 }
 
 }  // namespace
@@ -124,7 +132,7 @@ int costs_summary_command(const CostsOptions& options, std::ostream& out, std::o
             for (const auto& number : line_numbers(line)) out << ',' << number;
             out << "\r\n";
         }
-        return exit_ok;
+        return written(out, err);
     }
     if (options.format == "json") {
         auto object = [&](const cost::SummaryLine& line, bool keyed) {
@@ -144,7 +152,7 @@ int costs_summary_command(const CostsOptions& options, std::ostream& out, std::o
             << ",\"until\":" << json_time(context->zone, context->query.until) << ",\"lines\":[";
         for (std::size_t i = 0; i < lines.size(); ++i) out << (i ? ",\n" : "\n") << object(lines[i], true);
         out << "],\"total\":" << object(total, false) << "}\n";
-        return exit_ok;
+        return written(out, err);
     }
     std::vector<std::vector<std::string>> rows{{"WINDOW", options.group, "CALLS", "ERRORS", "FALLBACKS", "TOKENS",
                                                 "PAGES", "CREDITS", "COST USD", "SHADOW USD"}};
@@ -159,7 +167,7 @@ int costs_summary_command(const CostsOptions& options, std::ostream& out, std::o
     rows.push_back(std::move(footer));
     out << "Spend by " << options.by << " and " << options.group << " (" << context->zone.name() << ")\n";
     print_table(out, rows);
-    return exit_ok;
+    return written(out, err);
 }
 
 int costs_forecast_command(const CostsOptions& options, std::ostream& out, std::ostream& err) {
@@ -225,7 +233,7 @@ int costs_forecast_command(const CostsOptions& options, std::ostream& out, std::
                 << ",\"resets_at\":" << ledger::json_string(zone.format(cap.resets_at)) << "}";
         }
         out << "]}\n";
-        return exit_ok;
+        return written(out, err);
     }
     if (options.format == "csv") {
         out << "cap,spent_usd,limit_usd,projected_usd,reached_at,resets_at\r\n";
@@ -238,7 +246,7 @@ int costs_forecast_command(const CostsOptions& options, std::ostream& out, std::
                 << cost::to_decimal(cap.limit) << ',' << cost::to_decimal(cap.projected) << ','
                 << optional_time(zone, cap.reached_at) << ',' << zone.format(cap.resets_at) << "\r\n";
         }
-        return exit_ok;
+        return written(out, err);
     }
     out << "Forecast at " << zone.format(now) << (service ? " for service '" + *service + "'" : "") << '\n'
         << forecast.method << "\n\n";
@@ -258,7 +266,7 @@ int costs_forecast_command(const CostsOptions& options, std::ostream& out, std::
         out << '\n';
         print_table(out, rows);
     }
-    return exit_ok;
+    return written(out, err);
 }
 
 int costs_export_command(const CostsOptions& options, std::ostream& out, std::ostream& err) {
@@ -266,12 +274,13 @@ int costs_export_command(const CostsOptions& options, std::ostream& out, std::os
     auto context = open_ledger(options, err, code);
     if (!context) return code;
     const auto format = options.format == "json" ? ledger::Format::json : ledger::Format::csv;
-    if (!context->reader) {
-        out << (format == ledger::Format::json ? "[]\n" : "");
-        return exit_ok;
+    std::int64_t rows = 0;
+    try {
+        rows = ledger::export_rows(context->reader.get(), context->query, format, out);
+    } catch (const std::runtime_error& e) {
+        err << "error: " << e.what() << '\n';
+        return exit_failure;
     }
-    std::int64_t rows = ledger::export_rows(*context->reader, context->query, format, out);
-    out.flush();
     err << "exported " << rows << " row(s) from " << context->config.cost.ledger.string() << '\n';
     return exit_ok;
 }

@@ -95,11 +95,14 @@ int main(int argc, char** argv) {
     CostsOptions costs_options;
     auto* costs = app.add_subcommand("costs", "Spend from the ledger: summary, forecast, export");
     costs->require_subcommand(1);
-    auto add_costs_options = [&](CLI::App& command, std::string default_format, std::vector<std::string> formats) {
+    auto add_costs_options = [&](CLI::App& command, std::string default_format, std::vector<std::string> formats,
+                                 bool time_range = true) {
         command.add_option("-c,--config", costs_options.config, "Config file (TOML)")->required()->check(CLI::ExistingFile);
-        command.add_option("--since", costs_options.since,
-                           "From: 2026-11-29, 2026-11-29T08:00, ...Z / +01:00, or back from now: 24h, 7d");
-        command.add_option("--until", costs_options.until, "Until (exclusive), same forms as --since");
+        if (time_range) {
+            command.add_option("--since", costs_options.since,
+                               "From: 2026-11-29, 2026-11-29T08:00, ...Z / +01:00, or back from now: 24h, 7d");
+            command.add_option("--until", costs_options.until, "Until (exclusive), same forms as --since");
+        }
         command.add_option("-s,--service", costs_options.service, "Only this service");
         // The subcommands share costs_options, so each default is applied after parsing.
         command.add_option("--format", costs_options.format, "Output: " + join_words(formats) + " (default " +
@@ -115,7 +118,7 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"service", "backend", "model", "client"}))
         ->default_val("service");
     auto* costs_forecast = costs->add_subcommand("forecast", "Projected spend at the end of the day and month");
-    add_costs_options(*costs_forecast, "table", {"table", "json", "csv"});
+    add_costs_options(*costs_forecast, "table", {"table", "json", "csv"}, false);  // always from now
     auto* costs_export = costs->add_subcommand("export", "Every ledger row, streamed");
     add_costs_options(*costs_export, "csv", {"json", "csv"});
 

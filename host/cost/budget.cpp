@@ -306,7 +306,9 @@ Result<Reservation> Budget::reserve(const Ask& ask, WallTime now) {
         State::Bucket* bucket = bucket_index >= 0 ? &s.buckets[static_cast<std::size_t>(bucket_index)] : nullptr;
 
         const State::Counter* blocking = nullptr;
-        for (std::size_t i = 0; i < count; ++i) {
+        // A call that costs nothing (a free backend with rate limits) is never held back by a cap,
+        // even one already passed: the mock must go on serving when the money has run out.
+        for (std::size_t i = 0; i < count && cost.nanos > 0; ++i) {
             State::Counter& counter = s.current(applicable[i]);
             if (cost > counter.limit) {
                 refusal.why = Refusal::Why::cap_too_small;
@@ -383,13 +385,13 @@ Result<Reservation> Budget::reserve(const Ask& ask, WallTime now) {
             reservation.at_ = now;
             return reservation;
         }
-        case Refusal::Why::cap_too_small:
-            return Error::make(ErrorKind::bad_request,
+        case Refusal::Why::cap_too_small:  // budget_exceeded, so hybrid still serves it from the mock
+            return Error::make(ErrorKind::budget_exceeded,
                                "this call's estimate of " + format_usd(cost) + " is more than " + describe(refusal.key) +
                                    " (" + format_usd(refusal.limit) + ") by itself, so it can never run; send a smaller "
                                    "request or raise " + config_key(refusal.key));
-        case Refusal::Why::tpm_too_small:
-            return Error::make(ErrorKind::bad_request,
+        case Refusal::Why::tpm_too_small:  // rate_limited, so hybrid still serves it from the mock
+            return Error::make(ErrorKind::rate_limited,
                                fmt::format("this call's estimate of {} input tokens is more than the tokens-per-minute "
                                            "limit of backend '{}' ({}), so it can never run; split the input or raise "
                                            "tpm under [backends.{}.limits]",

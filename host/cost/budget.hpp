@@ -122,9 +122,11 @@ public:
     void on_alert(std::function<void(const Alert&)> sink);
 
     // Holds `ask` against every cap and rate limit that applies, or refuses:
-    //   budget_exceeded — which cap, spent, limit, when it resets (retry_after: until then);
-    //   rate_limited    — which limit, retry_after until the bucket holds enough;
-    //   bad_request     — the estimate alone exceeds a cap or the tpm, so it can never fit.
+    //   budget_exceeded — which cap, spent, limit, when it resets (retry_after: until then); or
+    //                     the estimate alone exceeds a cap, so it can never fit (no retry_after);
+    //   rate_limited    — which limit, retry_after until the bucket holds enough; or the estimate
+    //                     alone exceeds the tpm (no retry_after).
+    // An ask that costs nothing is checked against the rate limits only.
     Result<Reservation> reserve(const Ask& ask, WallTime now);
     // Replaces the estimate with what the call really cost and used (tokens go back to the tpm
     // bucket if fewer were used). The spend counts in the window the reservation was made in.

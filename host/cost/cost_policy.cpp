@@ -22,8 +22,6 @@ TimeZone zone_of(const config::Config& config) {
     }
 }
 
-ledger::WallTime wall_now(const Clock& clock) { return clock.wall_now(); }
-
 }  // namespace
 
 CostPolicy::CostPolicy(const config::Config& config, ledger::Ledger* ledger, Clock& clock, Logger& logger,
@@ -33,6 +31,7 @@ CostPolicy::CostPolicy(const config::Config& config, ledger::Ledger* ledger, Clo
       metrics_(metrics),
       ledger_(ledger),
       fail_open_(config.cost.on_ledger_failure == config::LedgerFailure::open),
+      started_(clock.wall_now()),
       budget_(Limits::from(config), zone_of(config)) {
     for (const auto& [name, backend] : config.backends) {
         BackendCost entry;
@@ -52,25 +51,42 @@ CostPolicy::CostPolicy(const config::Config& config, ledger::Ledger* ledger, Clo
         }
     });
 
-    if (ledger_ == nullptr) return;
-    if (!ledger_->healthy()) {
+    if (ledger_ != nullptr && !ledger_->healthy()) {
         log_line(logger_, LogLevel::error, "", "the spend ledger cannot be used: {}; {}",
                  ledger_->failure().value_or("unknown failure"),
                  fail_open_ ? "paid calls go on unrecorded (cost.on_ledger_failure = \"open\")"
                             : "paid calls are refused until it can (cost.on_ledger_failure = \"closed\"); mock calls go on");
-        return;
     }
-    const auto now = wall_now(clock_);
+    restore_totals(std::nullopt);  // nothing of this run is in the ledger yet
+}
+
+bool CostPolicy::restore_totals(std::optional<WallTime> before, std::string* why) {
+    if (restored_.load(std::memory_order_acquire)) return true;
+    std::lock_guard lock(restore_mutex_);
+    if (restored_.load(std::memory_order_relaxed)) return true;
+    if (ledger_ == nullptr) {
+        restored_.store(true, std::memory_order_release);
+        return true;
+    }
+    if (!ledger_->healthy()) {
+        if (why) *why = ledger_->failure().value_or("the spend ledger cannot be used");
+        return false;
+    }
+    const auto now = clock_.wall_now();
     const TimeZone& zone = budget_.zone();
     try {
         for (const auto& total : ledger_->spend_since(zone.window_start(Window::hour, now),
                                                       zone.window_start(Window::day, now),
-                                                      zone.window_start(Window::month, now))) {
+                                                      zone.window_start(Window::month, now), before)) {
             budget_.restore(total.service, total.backend, total.hour, total.day, total.month, now);
         }
     } catch (const ledger::LedgerError& e) {
-        log_line(logger_, LogLevel::error, "", "cannot restore spend totals from the ledger: {}", e.what());
+        log_line(logger_, LogLevel::error, "", "cannot read the spend totals from the ledger: {}", e.what());
+        if (why) *why = std::string("cannot read the spend totals from the ledger: ") + e.what();
+        return false;
     }
+    restored_.store(true, std::memory_order_release);
+    return true;
 }
 
 CostPolicy::~CostPolicy() = default;
@@ -95,7 +111,7 @@ Result<Admission> CostPolicy::admit_request(std::string_view service, std::strin
     if (it == backends_.end()) return Admission{};
     const BackendCost& entry = it->second;
     const bool paid = entry.pricing != nullptr && !entry.pricing->free();
-    if (entry.pricing == nullptr && !entry.limited) return Admission{};
+    if (!paid && !entry.limited) return Admission{};  // free and unlimited: nothing to hold
 
     Admission admission;
     if (entry.pricing != nullptr) {
@@ -103,14 +119,19 @@ Result<Admission> CostPolicy::admit_request(std::string_view service, std::strin
         if (!estimate) return std::move(estimate).error();
         admission.estimate = std::move(estimate).value();
     }
-    if (paid && ledger_ != nullptr && !fail_open_ && !ledger_->healthy()) {
+    // Paid calls need a ledger that records them and the spend of earlier runs in the budget, or
+    // caps would count from zero.
+    std::string why;
+    if (paid && !fail_open_ && ledger_ != nullptr && (!ledger_->healthy() || !restore_totals(started_, &why))) {
+        if (why.empty()) why = ledger_->failure().value_or("unknown failure");
         return Error::make(ErrorKind::unavailable,
-                           fmt::format("backend '{}' is paid and the spend ledger cannot be written ({}); paid calls "
+                           fmt::format("backend '{}' is paid and the spend ledger cannot be used ({}); paid calls "
                                        "are refused until it can (cost.on_ledger_failure = \"closed\")",
-                                       backend, ledger_->failure().value_or("unknown failure")));
+                                       backend, why));
     }
-    auto held = budget_.reserve(Ask{service, backend, admission.estimate.cost, admission.estimate.tokens},
-                                wall_now(clock_));
+    if (paid && fail_open_) restore_totals(started_);
+    auto held = budget_.reserve(
+        Ask{service, backend, paid ? admission.estimate.cost : Money{}, admission.estimate.tokens}, clock_.wall_now());
     if (!held) return std::move(held).error();
     admission.reservation = std::move(held).value();
     return admission;
@@ -123,7 +144,7 @@ Task<CallCost> CostPolicy::finish(FinishedCall call) {
     row.latency = std::chrono::duration_cast<std::chrono::microseconds>(call.latency);
     row.outcome = call.outcome;
 
-    const auto now = wall_now(clock_);
+    const auto now = clock_.wall_now();
     auto priced = [this](const std::string& backend) -> const Pricing* {
         auto it = backends_.find(backend);
         return it == backends_.end() ? nullptr : it->second.pricing.get();
@@ -219,9 +240,9 @@ Task<CallCost> CostPolicy::finish(FinishedCall call) {
     co_return result;
 }
 
-std::vector<CapState> CostPolicy::caps() const { return budget_.caps(wall_now(clock_)); }
+std::vector<CapState> CostPolicy::caps() const { return budget_.caps(clock_.wall_now()); }
 
-std::vector<RateState> CostPolicy::rates() const { return budget_.rates(wall_now(clock_)); }
+std::vector<RateState> CostPolicy::rates() const { return budget_.rates(clock_.wall_now()); }
 
 const TimeZone& CostPolicy::zone() const noexcept { return budget_.zone(); }
 

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <atomic>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -85,6 +87,11 @@ public:
 private:
     template <class Request>
     Result<Admission> admit_request(std::string_view service, std::string_view backend, const Request& request);
+    // Rebuilds the budget's hour, day and month totals from the ledger, once: at start, or when a
+    // ledger that failed at start works again. Then only rows `before` this policy started count:
+    // the later ones, kept in memory while the ledger failed, are in the budget already. False
+    // while it cannot (the ledger is failed or unreadable); `why` then says so.
+    bool restore_totals(std::optional<WallTime> before, std::string* why = nullptr);
 
     struct BackendCost {
         std::unique_ptr<Pricing> pricing;  // null for an unpriced backend (mocks)
@@ -96,6 +103,9 @@ private:
     Metrics* metrics_;
     ledger::Ledger* ledger_;
     bool fail_open_;
+    const WallTime started_;            // rows before this were spent by earlier runs of the host
+    std::mutex restore_mutex_;
+    std::atomic<bool> restored_{false};  // the totals from earlier runs are in the budget
     Budget budget_;
     std::map<std::string, BackendCost, std::less<>> backends_;
     struct ServiceBackends {

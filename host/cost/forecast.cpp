@@ -8,18 +8,11 @@
 namespace switchboard::cost {
 namespace {
 
-__extension__ using Int128 = __int128;  // GCC/Clang; __extension__ keeps -Wpedantic quiet
-
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
 
-// ceil(a × b / c) for non-negative a, b and positive c, saturating at the int64 limit.
-std::int64_t scale_up(std::int64_t a, std::int64_t b, std::int64_t c) {
-    if (a <= 0 || b <= 0 || c <= 0) return 0;
-    const Int128 value = (static_cast<Int128>(a) * b + c - 1) / c;
-    constexpr auto limit = std::numeric_limits<std::int64_t>::max();
-    return value > limit ? limit : static_cast<std::int64_t>(value);
-}
+// ceil(a × b / c) without overflow, saturating at the int64 limit: money's rounding-up rule.
+std::int64_t scale_up(std::int64_t a, std::int64_t b, std::int64_t c) { return per_units(a, Money{b}, c).nanos; }
 
 std::string span_text(milliseconds span) {
     const auto ms = span.count();
@@ -58,8 +51,9 @@ Forecast forecast(const ForecastInput& input, const TimeZone& zone) {
         if (cap.spent >= cap.limit) {
             line.reached_at = input.now;
         } else if (recent > 0) {
-            const WallTime at = input.now + nanoseconds{scale_up((cap.limit - cap.spent).nanos, span_ns, recent)};
-            if (at < cap.resets_at) line.reached_at = at;
+            // Compared as a duration first: far beyond the reset, now + it would overflow.
+            const nanoseconds until{scale_up((cap.limit - cap.spent).nanos, span_ns, recent)};
+            if (until < cap.resets_at - input.now) line.reached_at = input.now + until;
         }
         result.caps.push_back(std::move(line));
     }

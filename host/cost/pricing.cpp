@@ -276,7 +276,7 @@ Result<Charge> Pricing::charge_parse(const Usage& usage, std::string_view tier, 
     Charge charge;
     charge.pages = std::max<std::int64_t>(usage.pages, 0);
     charge.model = tier_for(tier);
-    if (credits_reported) {
+    if (credits_reported && usage.credits >= 0) {
         const double milli = usage.credits * 1000.0;
         charge.credits_milli = !std::isfinite(milli) || milli <= 0 ? 0
                                : milli >= 9e18                      ? int64_max

@@ -54,7 +54,8 @@ public:
     Result<Charge> charge_embeddings(const Usage& usage, std::string_view served_model,
                                      std::string_view estimated_model) const;
     // `credits_reported`: the usage comes from the upstream itself, whose credits are the bill
-    // (zero for a cache hit); false for a mock's usage priced as shadow (pages × tier).
+    // (zero for a cache hit; credits_unknown when it did not say: pages × tier); false for a
+    // mock's usage priced as shadow (pages × tier).
     Result<Charge> charge_parse(const Usage& usage, std::string_view tier, bool credits_reported) const;
 
     // The model or tier a call asking for `requested` ("" for none) is priced as, by the rules above.

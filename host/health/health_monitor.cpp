@@ -351,6 +351,12 @@ void HealthMonitor::add(std::string backend, std::shared_ptr<ServiceInterface> s
 
 std::optional<Error> HealthMonitor::try_admit(std::string_view backend) { return core_->try_admit(backend); }
 
+void HealthMonitor::abandon_admission(std::string_view backend) {
+    std::lock_guard lock(core_->mutex);
+    auto it = core_->entries.find(backend);
+    if (it != core_->entries.end() && it->second.health.circuit == Circuit::half_open) it->second.trial = false;
+}
+
 void HealthMonitor::record_success(std::string_view backend, std::string_view request_id) {
     core_->record(backend, nullptr, true, request_id);
 }

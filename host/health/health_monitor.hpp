@@ -49,6 +49,9 @@ public:
     // half-open trial through, whose recorded outcome decides: success closes the circuit,
     // failure re-opens it.
     std::optional<Error> try_admit(std::string_view backend);
+    // A call try_admit let through never went out (the cost policy refused it): the half-open
+    // trial it may hold is handed back, so the next call (or probe) can be the trial.
+    void abandon_admission(std::string_view backend);
 
     // `request_id` names the call whose outcome this is; the lines logged about it carry it.
     void record_success(std::string_view backend, std::string_view request_id = "");

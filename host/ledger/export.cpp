@@ -180,6 +180,16 @@ std::string json_string(std::string_view text) {
 }
 
 std::int64_t export_rows(const Reader& reader, const Query& query, Format format, std::ostream& out) {
+    return export_rows(&reader, query, format, out);
+}
+
+std::string thousandths(std::int64_t value) {
+    std::string text;
+    append_thousandths(text, value);
+    return text;
+}
+
+std::int64_t export_rows(const Reader* reader, const Query& query, Format format, std::ostream& out) {
     std::int64_t count = 0;
     std::string line;  // reused: one row's text at a time
     auto emit = [&] {
@@ -192,7 +202,7 @@ std::int64_t export_rows(const Reader& reader, const Query& query, Format format
     };
     line = format == Format::csv ? csv_header : "[";
     emit();
-    reader.for_each(query, [&](const Row& row) {
+    auto write_row = [&](const Row& row) {
         line.clear();
         if (format == Format::csv) {
             append_csv_row(line, row);
@@ -202,12 +212,16 @@ std::int64_t export_rows(const Reader& reader, const Query& query, Format format
         }
         emit();
         ++count;
-    });
+    };
+    if (reader != nullptr) reader->for_each(query, write_row);
     if (format == Format::json) {
         line = count == 0 ? "]\n" : "\n]\n";
         emit();
     }
-    out.flush();
+    if (!out.flush()) {
+        throw std::runtime_error(fmt::format(
+            "the export of {} rows could not be written to its end (disk full or closed pipe?)", count));
+    }
     return count;
 }
 

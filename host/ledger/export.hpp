@@ -21,6 +21,12 @@ std::string json_string(std::string_view text);
 //
 // Streams the query's rows as CSV (header line, CRLF line ends per RFC 4180) or as one JSON
 // array of objects, one row at a time: constant memory for any number of rows. Returns the count.
+// Throws std::runtime_error when `out` cannot be written to the end.
 std::int64_t export_rows(const Reader& reader, const Query& query, Format format, std::ostream& out);
+// The same with no ledger file yet (`reader` null): the header or an empty array.
+std::int64_t export_rows(const Reader* reader, const Query& query, Format format, std::ostream& out);
+
+// The exact decimal of value / 1000, as credits are written: "1.5", "12", "0.125".
+std::string thousandths(std::int64_t value);
 
 }  // namespace switchboard::ledger

@@ -75,12 +75,13 @@ std::string from_sqlite(const std::filesystem::path& path, const SqliteError& er
                                write ? "writable" : "readable",
                                write ? ", or set cost.ledger to a writable path" : "");
         case SQLITE_NOTADB:
-            return fmt::format("the spend ledger {} is not a SQLite database ({}); move it aside or restore it "
-                               "from a backup (switchboard starts a new ledger where there is none)",
+            return fmt::format("the spend ledger {} is not a SQLite database ({}); move it aside with its -wal "
+                               "and -shm files, or restore it from a backup (switchboard starts a new ledger where "
+                               "there is none)",
                                file, reason(error));
         case SQLITE_CORRUPT:
-            return fmt::format("the spend ledger {} is corrupt ({}); move it aside or restore it from a backup "
-                               "(switchboard starts a new ledger where there is none)",
+            return fmt::format("the spend ledger {} is corrupt ({}); move it aside with its -wal and -shm files, "
+                               "or restore it from a backup (switchboard starts a new ledger where there is none)",
                                file, reason(error));
         case SQLITE_FULL:
             return fmt::format("the disk holding the spend ledger {} is full ({}); free space on it", file,

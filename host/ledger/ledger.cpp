@@ -258,7 +258,7 @@ std::optional<std::string> Ledger::State::write(std::deque<Pending>& batch) {
 
 void Ledger::State::delete_expired() {
     if (options_.retention.count() <= 0) return;
-    const auto cutoff = std::chrono::system_clock::now() - options_.retention;
+    const auto cutoff = options_.now() - options_.retention;
     try {
         expire_.bind(1, schema::to_micros(cutoff));
         expire_.run();
@@ -403,8 +403,9 @@ std::optional<std::string> Ledger::failure() const {
 
 void Ledger::flush() { state_->flush(); }
 
-std::vector<SpendTotal> Ledger::spend_since(WallTime hour_start, WallTime day_start, WallTime month_start) const {
-    return Reader(state_->options_.path).spend_since(hour_start, day_start, month_start);
+std::vector<SpendTotal> Ledger::spend_since(WallTime hour_start, WallTime day_start, WallTime month_start,
+                                            std::optional<WallTime> before) const {
+    return Reader(state_->options_.path).spend_since(hour_start, day_start, month_start, before);
 }
 
 const std::filesystem::path& Ledger::path() const noexcept { return state_->options_.path; }

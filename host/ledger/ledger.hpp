@@ -27,6 +27,8 @@ struct Options {
     std::chrono::milliseconds retention{400LL * 86'400'000};  // rows older are deleted; 0: never
     std::size_t max_pending = 100'000;  // rows held in memory while the file cannot be written
     std::chrono::milliseconds retry_interval{5'000};  // how often a failed ledger tries again
+    // What "now" is for the retention cutoff: the host's wall clock, whose time the rows carry.
+    std::function<WallTime()> now = [] { return std::chrono::system_clock::now(); };
 };
 
 // The durable spend ledger: one SQLite file in WAL mode, written by one writer thread that
@@ -62,9 +64,10 @@ public:
     // Blocks until every row appended before the call is committed or has failed.
     void flush();
 
-    // Real spend per service and backend since each instant, read from the file (for restarts).
-    // Throws LedgerError when the file cannot be read.
-    std::vector<SpendTotal> spend_since(WallTime hour_start, WallTime day_start, WallTime month_start) const;
+    // Real spend per service and backend since each instant, read from the file (for restarts);
+    // with `before`, only rows older than it. Throws LedgerError when the file cannot be read.
+    std::vector<SpendTotal> spend_since(WallTime hour_start, WallTime day_start, WallTime month_start,
+                                        std::optional<WallTime> before = std::nullopt) const;
 
     const std::filesystem::path& path() const noexcept;
 
@@ -85,7 +88,8 @@ public:
 
     // Every row the query selects, in time order, one at a time: constant memory however many.
     void for_each(const Query& query, const std::function<void(const Row&)>& visit) const;
-    std::vector<SpendTotal> spend_since(WallTime hour_start, WallTime day_start, WallTime month_start) const;
+    std::vector<SpendTotal> spend_since(WallTime hour_start, WallTime day_start, WallTime month_start,
+                                        std::optional<WallTime> before = std::nullopt) const;
     // Real spend (all services, or the query's one) in [since, until).
     cost::Money spend_between(WallTime since, WallTime until, const std::optional<std::string>& service) const;
     std::optional<WallTime> first_time() const;

@@ -348,6 +348,7 @@ Task<Router::Attempted<typename Operation::Response>> Router::route(const std::s
         if (cost_ != nullptr) {
             auto admitted = cost_->admit(service, target.name, request);
             if (!admitted) {
+                health_.abandon_admission(target.name);
                 Error refusal = std::move(admitted).error();
                 if (!is_availability_failure(refusal.kind)) {
                     log_line(logger_, LogLevel::info, request_id, "service '{}': backend '{}' cannot take this call: {}",

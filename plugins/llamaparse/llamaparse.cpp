@@ -193,7 +193,8 @@ Task<Result<ParseResponse>> LlamaParse::parse_v2(CallContext ctx, ParseRequest r
     if (result.response.job_id.empty()) result.response.job_id = job_id;
     if (!result.credits_billed) {
         ctx.log(LogLevel::debug,
-                "LlamaParse job " + job_id + ": job.usage.credits is null, not billed yet; credits counted as 0");
+                "LlamaParse job " + job_id + ": job.usage.credits is null, not billed yet; credits unknown, so "
+                "the host prices the pages at the tier's rate");
     }
     if (!result.failed_pages.empty()) {
         std::string list;
@@ -266,7 +267,7 @@ Task<Result<ParseResponse>> LlamaParse::parse_v1(CallContext ctx, ParseRequest r
     response.usage = usage.value().usage;
     if (!usage.value().credits_unknown.empty()) {
         ctx.log(LogLevel::warn, "LlamaParse job " + job_id + ": " + usage.value().credits_unknown +
-                                    "; credits unknown, counted as 0");
+                                    "; credits unknown, so the host prices the pages at the tier's rate");
     }
 
     Call text_call{"GET", v1::result_path(job_id, "text"), {}, {}, {}, true, std::nullopt};

@@ -87,6 +87,7 @@ Result<JobUsage> usage_of(const boost::json::value& answer, std::string_view whe
     const auto* metadata = member(answer, "job_metadata");
     if (!metadata || metadata->is_null()) {
         out.credits_unknown = "the result has no job_metadata";
+        out.usage.credits = switchboard::credits_unknown;
         return out;
     }
     if (!metadata->is_object()) return shape_error(where, "has job_metadata that is " + json_kind(*metadata));
@@ -100,6 +101,7 @@ Result<JobUsage> usage_of(const boost::json::value& answer, std::string_view whe
     const auto* credits = member(*metadata, "job_credits_usage");
     if (!credits || credits->is_null()) {
         out.credits_unknown = "job_metadata has no job_credits_usage";
+        out.usage.credits = switchboard::credits_unknown;
         return out;
     }
     auto number = any_number(*credits);

@@ -177,6 +177,7 @@ Result<Completed> completed(const boost::json::value& answer, std::string_view w
     const auto* job_json = member(answer, "job");
     const auto* usage = member(*job_json, "usage");
     const auto* credits = usage ? member(*usage, "credits") : nullptr;
+    response.usage.credits = credits_unknown;
     if (credits && !credits->is_null()) {
         auto number = any_number(*credits);
         if (!number || *number < 0) return shape_error(where, "has job.usage.credits that is not a non-negative number");

@@ -116,14 +116,14 @@ TEST_CASE("the refusal names the blocking cap that stays blocked longest", "[cos
     CHECK(refused.error().retry_after == std::chrono::milliseconds(24h + 5h + 30min));
 }
 
-TEST_CASE("an estimate larger than a cap by itself is a bad request, not a wait", "[cost][budget]") {
+TEST_CASE("an estimate larger than a cap by itself is refused as budget_exceeded with no time to wait", "[cost][budget]") {
     Limits limits;
     limits.services["embeddings"].hourly = usd("0.50");
     Budget budget(std::move(limits), TimeZone::utc());
 
     auto refused = budget.reserve(ask(usd("0.75")), at(2026, 11, 29));
     REQUIRE_FALSE(refused.ok());
-    CHECK(refused.error().kind == ErrorKind::bad_request);
+    CHECK(refused.error().kind == ErrorKind::budget_exceeded);
     CHECK(refused.error().message ==
           "this call's estimate of $0.75 is more than the hourly cap of service 'embeddings' ($0.50) by itself, so it "
           "can never run; send a smaller request or raise hourly under [services.embeddings.caps]");
@@ -349,7 +349,8 @@ TEST_CASE("tokens per minute: estimates are held, unused tokens come back on set
 
     auto too_big = budget.reserve(ask(usd("0"), 1001), t0);
     REQUIRE_FALSE(too_big.ok());
-    CHECK(too_big.error().kind == ErrorKind::bad_request);
+    CHECK(too_big.error().kind == ErrorKind::rate_limited);
+    CHECK_FALSE(too_big.error().retry_after);
     CHECK(too_big.error().message ==
           "this call's estimate of 1001 input tokens is more than the tokens-per-minute limit of backend 'openai' "
           "(1000), so it can never run; split the input or raise tpm under [backends.openai.limits]");
@@ -448,4 +449,25 @@ TEST_CASE("calls to services and backends without caps or limits are held only b
     CHECK(cap(budget, Scope::backend, Window::day, now).reserved == usd("0"));
     CHECK(budget.caps(now).size() == 2);
     CHECK(budget.rates(now).empty());
+}
+
+TEST_CASE("a call that costs nothing is never held back by a cap, even one already passed", "[cost][budget]") {
+    Limits limits;
+    limits.global.daily = usd("1.00");
+    limits.rates["mock"].requests_per_minute = 1;
+    Budget budget(std::move(limits), TimeZone::utc());
+    const WallTime t0 = at(2026, 11, 29, 9);
+
+    Reservation paid = hold(budget, usd("0.50"), t0);
+    budget.settle(paid, usd("1.50"), 0, t0);  // the bill came in above its estimate
+    REQUIRE(budget.caps(t0).front().spent == usd("1.50"));
+
+    auto refused = budget.reserve(ask(usd("0.01")), t0);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().kind == ErrorKind::budget_exceeded);
+    auto free = budget.reserve(Ask{"embeddings", "mock", usd("0"), 0}, t0);
+    CHECK(free.ok());
+    auto limited = budget.reserve(Ask{"embeddings", "mock", usd("0"), 0}, t0);  // its rpm still holds
+    REQUIRE_FALSE(limited.ok());
+    CHECK(limited.error().kind == ErrorKind::rate_limited);
 }

@@ -230,9 +230,17 @@ TEST_CASE("parse charges: the upstream's credits when reported, else pages × ti
     CHECK(shadow->credits_milli == 40'000);
     CHECK(shadow->cost == usd("0.05"));
 
-    Usage cache_hit;  // the upstream reports no credits and no pages for a cache hit
+    Usage cache_hit;  // the upstream bills a cache hit nothing: zero credits, whatever the pages
+    cache_hit.pages = 4;
     CHECK(pricing.charge_parse(cache_hit, "agentic", true)->cost == Money{});
-    CHECK(pricing.charge_parse(cache_hit, "agentic", false)->cost == Money{});
+
+    Usage unknown;  // the upstream did not say (v2 not billed yet, v1 without job_credits_usage)
+    unknown.pages = 4;
+    unknown.credits = credits_unknown;
+    auto priced = pricing.charge_parse(unknown, "agentic", true);
+    REQUIRE(priced.ok());
+    CHECK(priced->credits_milli == 40'000);  // 4 pages × 10 credits
+    CHECK(priced->cost == usd("0.05"));
 
     CHECK_FALSE(pricing.charge_parse(usage, "unknown_tier", false).ok());
     CHECK(pricing.charge_parse(usage, "unknown_tier", true)->cost == usd("0.015625"));

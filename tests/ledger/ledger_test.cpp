@@ -360,7 +360,8 @@ TEST_CASE("a corrupt ledger file fails the ledger; moved aside, a new file takes
     SECTION("not a database at all") {
         dir.write("ledger.sqlite", std::string(8192, '\x5a') + "garbage, not SQLite");
         expected = "the spend ledger " + path.string() +
-                   " is not a SQLite database (file is not a database); move it aside or restore it from a backup "
+                   " is not a SQLite database (file is not a database); move it aside with its -wal and -shm files, "
+                   "or restore it from a backup "
                    "(switchboard starts a new ledger where there is none)";
     }
     SECTION("a ledger whose schema page is overwritten") {
@@ -375,7 +376,8 @@ TEST_CASE("a corrupt ledger file fails the ledger; moved aside, a new file takes
         file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
         file.close();
         expected = "the spend ledger " + path.string() +
-                   " is corrupt (database disk image is malformed); move it aside or restore it from a backup "
+                   " is corrupt (database disk image is malformed); move it aside with its -wal and -shm files, "
+                   "or restore it from a backup "
                    "(switchboard starts a new ledger where there is none)";
     }
 

@@ -125,7 +125,8 @@ TEST_CASE("the reader says what is wrong with a missing, foreign or newer file",
     SECTION("not a database") {
         dir.write("ledger.sqlite", std::string(4096, 'x'));
         expected = "the spend ledger " + path.string() +
-                   " is not a SQLite database (file is not a database); move it aside or restore it from a backup "
+                   " is not a SQLite database (file is not a database); move it aside with its -wal and -shm files, "
+                   "or restore it from a backup "
                    "(switchboard starts a new ledger where there is none)";
     }
     SECTION("a SQLite file that is no ledger, or from a newer switchboard") {

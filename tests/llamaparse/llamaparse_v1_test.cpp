@@ -69,7 +69,7 @@ TEST_CASE("v1 sends the backend's parse_mode when the request names none", "[lla
           std::vector<std::pair<std::string, std::string>>{{"parse_mode", "parse_page_without_llm"}});
 }
 
-TEST_CASE("v1 cache hit is free; without job_credits_usage credits count 0 with a warning, never credits_used",
+TEST_CASE("v1 cache hit is free; without job_credits_usage credits are unknown with a warning, never credits_used",
           "[llamaparse]") {
     Rig rig({{"api", std::string("v1")}});
     rig.fake.set_account_credits_used(100);
@@ -83,10 +83,10 @@ TEST_CASE("v1 cache hit is free; without job_credits_usage credits count 0 with 
     rig.fake.script_next_job(older);
     auto unknown = rig.parse();
     CHECK(ok_value(unknown).usage.pages == 2);
-    CHECK(ok_value(unknown).usage.credits == 0);  // not the account's running total, credits_used (106)
+    CHECK(ok_value(unknown).usage.credits == credits_unknown);  // not the account's running total, credits_used (106)
     CHECK(rig.harness.logger.has(LogLevel::warn, "req-1",
                                  "LlamaParse job 00000000-0000-4000-8000-000000000002: job_metadata has no "
-                                 "job_credits_usage; credits unknown, counted as 0"));
+                                 "job_credits_usage; credits unknown, so the host prices the pages at the tier's rate"));
     CHECK(rig.harness.logger.count(LogLevel::warn, "credits unknown") == 1);  // none for the cache hit
 }
 

@@ -79,17 +79,17 @@ TEST_CASE("v2 sends organization_id and project_id on every request", "[llamapar
           });
 }
 
-TEST_CASE("v2 counts credits not billed yet as 0 and says so at debug", "[llamaparse]") {
+TEST_CASE("v2 reports credits not billed yet as unknown and says so at debug", "[llamaparse]") {
     Rig rig;
     JobScript unbilled;
     unbilled.unbilled = true;
     rig.fake.script_next_job(unbilled);
     auto response = rig.parse();
     CHECK(ok_value(response).usage.pages == 2);
-    CHECK(ok_value(response).usage.credits == 0);
+    CHECK(ok_value(response).usage.credits == credits_unknown);
     CHECK(rig.harness.logger.has(LogLevel::debug, "req-1",
                                  "LlamaParse job pjb-000001: job.usage.credits is null, not billed yet; credits "
-                                 "counted as 0"));
+                                 "unknown, so the host prices the pages at the tier's rate"));
 }
 
 TEST_CASE("v2 polls after 1, 2, 3, 4, 5, 5 s until the job completes", "[llamaparse]") {

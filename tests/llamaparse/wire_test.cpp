@@ -197,7 +197,7 @@ TEST_CASE("v2 COMPLETED answer becomes pages by page number, joined documents an
     CHECK(result.value().failed_pages.empty());
 }
 
-TEST_CASE("v2 COMPLETED answer sets failed pages apart and counts unbilled credits as 0", "[llamaparse]") {
+TEST_CASE("v2 COMPLETED answer sets failed pages apart and reports unbilled credits as unknown", "[llamaparse]") {
     auto result = v2::completed(parsed(R"({
         "job": {"id": "pjb-1", "status": "COMPLETED", "usage": {"credits": null}},
         "markdown": {"pages": [{"page_number": 1, "markdown": "# One", "success": true},
@@ -210,7 +210,7 @@ TEST_CASE("v2 COMPLETED answer sets failed pages apart and counts unbilled credi
     REQUIRE(completed.response.pages.size() == 1);
     CHECK(completed.response.text == "One");
     CHECK(completed.response.usage.pages == 1);
-    CHECK(completed.response.usage.credits == 0);
+    CHECK(completed.response.usage.credits == credits_unknown);
     CHECK_FALSE(completed.credits_billed);
     REQUIRE(completed.failed_pages.size() == 2);
     CHECK(completed.failed_pages[0].page == 2);

@@ -227,7 +227,7 @@ TEST_CASE("with an unwritable ledger paid calls are refused and mock calls go on
     CHECK(routed.backend == "mock-embed");
     REQUIRE(routed.fallbacks.size() == 1);
     CHECK(routed.fallbacks[0].error.kind == ErrorKind::unavailable);
-    CHECK(routed.fallbacks[0].error.message.find("spend ledger cannot be written") != std::string::npos);
+    CHECK(routed.fallbacks[0].error.message.find("spend ledger cannot be used") != std::string::npos);
     CHECK(routed.fallbacks[0].error.message.find("blocker") != std::string::npos);  // names the path
     CHECK(host.openai.request_count() == 0);
 

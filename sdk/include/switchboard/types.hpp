@@ -23,8 +23,12 @@ struct SWITCHBOARD_API Usage {
     std::int64_t prompt_tokens = 0;  // input tokens billed (embeddings bill input tokens only)
     std::int64_t total_tokens = 0;
     std::int64_t pages = 0;          // document pages processed
-    double credits = 0.0;            // provider credits charged (LlamaParse), 0 when unbilled
+    double credits = 0.0;            // provider credits charged (LlamaParse): 0 when free (a cache
+                                     // hit); credits_unknown when the upstream did not say, and the
+                                     // host then prices `pages` at the tier's credits per page
 };
+
+inline constexpr double credits_unknown = -1.0;
 
 // ---- embeddings ----------------------------------------------------------------------------
 

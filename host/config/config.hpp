@@ -95,7 +95,31 @@ struct PriceList {
     bool priced() const noexcept {
         return free || !usd_per_million_tokens.empty() || usd_per_thousand_credits.has_value();
     }
+
+    // What a call is priced as: the model (or tier) the request asks for, else the backend's
+    // setting (model_setting / tier_setting), else the list's default. The config checks and the
+    // cost gate both go through these, so check-config passes exactly what calls can be priced.
+    std::string model_for(std::string_view requested, std::string_view setting) const {
+        return std::string(!requested.empty() ? requested : !setting.empty() ? setting : default_model);
+    }
+    std::string tier_for(std::string_view requested, std::string_view setting) const {
+        return std::string(!requested.empty() ? requested : !setting.empty() ? setting : default_tier);
+    }
 };
+
+// The backend's `model` setting; "" when unset.
+inline std::string model_setting(const Settings& settings) {
+    auto value = settings.get<std::string>("model", "");
+    return value.ok() ? value.value() : "";
+}
+
+// The backend's `tier` setting (LlamaParse v2), else `parse_mode` (v1); "" when neither is set.
+inline std::string tier_setting(const Settings& settings) {
+    auto tier = settings.get<std::string>("tier", "");
+    if (tier.ok() && !tier.value().empty()) return tier.value();
+    auto mode = settings.get<std::string>("parse_mode", "");
+    return mode.ok() ? mode.value() : "";
+}
 
 // What to do with paid calls while the spend ledger cannot be written.
 enum class LedgerFailure { closed, open };

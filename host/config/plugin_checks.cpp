@@ -77,18 +77,13 @@ private:
             return;
         }
         if (price.free) return;
-        auto setting = [&](std::string_view key) -> std::string {
-            auto value = backend.settings.get<std::string>(key, "");
-            return value.ok() ? value.value() : "";
-        };
         auto names = [](const auto& map) {
             std::vector<std::string> keys;
             for (const auto& [key, value] : map) keys.push_back(key);
             return keys;
         };
         if (!price.usd_per_million_tokens.empty()) {
-            std::string model = setting("model");
-            if (model.empty()) model = price.default_model;
+            const std::string model = price.model_for("", model_setting(backend.settings));
             auto priced = names(price.usd_per_million_tokens);
             if (model.empty()) {
                 add(Severity::error, backend.where, path,
@@ -102,9 +97,7 @@ private:
             }
         }
         if (price.usd_per_thousand_credits) {
-            std::string tier = setting("tier");
-            if (tier.empty()) tier = setting("parse_mode");
-            if (tier.empty()) tier = price.default_tier;
+            const std::string tier = price.tier_for("", tier_setting(backend.settings));
             auto tiers = names(price.credits_per_page);
             if (tiers.empty()) {
                 add(Severity::error, backend.where, path,

@@ -10,8 +10,6 @@
 namespace switchboard::cost {
 namespace {
 
-__extension__ using Int128 = __int128;  // GCC/Clang; __extension__ keeps -Wpedantic quiet
-
 constexpr std::array all_windows{Window::hour, Window::day, Window::month};
 constexpr std::size_t max_caps = 9;  // global, service, backend × hour, day, month
 // Rate buckets count in 1/ns_per_minute of a request or token, so a limit of N per minute refills
@@ -19,13 +17,6 @@ constexpr std::size_t max_caps = 9;  // global, service, backend × hour, day, m
 constexpr std::int64_t ns_per_minute = 60'000'000'000;
 
 std::size_t index_of(Window window) { return static_cast<std::size_t>(window); }
-
-Money saturating_add(Money a, Money b) {
-    const Int128 sum = static_cast<Int128>(a.nanos) + b.nanos;
-    constexpr auto high = std::numeric_limits<std::int64_t>::max();
-    constexpr auto low = std::numeric_limits<std::int64_t>::min();
-    return Money{sum > high ? high : sum < low ? low : static_cast<std::int64_t>(sum)};
-}
 
 std::chrono::milliseconds ceil_ms(std::chrono::nanoseconds span) {
     return std::max(std::chrono::milliseconds{1}, std::chrono::ceil<std::chrono::milliseconds>(span));

@@ -189,6 +189,15 @@ Task<CallCost> CostPolicy::finish(FinishedCall call) {
         }
     }
 
+    for (auto& attempt : call.maybe_billed) {
+        if (!attempt.reservation.active() || attempt.estimate.cost.nanos == 0) continue;
+        budget_.settle(attempt.reservation, attempt.estimate.cost, attempt.estimate.tokens, now);
+        result.cost += attempt.estimate.cost;
+        log_line(logger_, LogLevel::info, call.request_id,
+                 "an attempt that timed out or answered garbage may have been billed upstream; counting its "
+                 "estimate of {} as spent", format_usd(attempt.estimate.cost));
+    }
+
     // A call the service's mock answered is priced on the service's first real backend: what
     // REAL mode would have cost.
     auto service = services_.find(call.service);

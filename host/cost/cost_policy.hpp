@@ -46,6 +46,9 @@ struct FinishedCall {
     WallTime started;
     std::chrono::nanoseconds latency{0};
     std::optional<Admission> admission;  // the answering backend's, if it was admitted
+    // Attempts on other backends that failed after their request may have been billed (timeout,
+    // garbled answer): each counts at its estimate.
+    std::vector<Admission> maybe_billed;
 };
 
 struct CallCost {

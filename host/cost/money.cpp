@@ -7,7 +7,6 @@ namespace switchboard::cost {
 namespace {
 
 constexpr std::int64_t max_usd = 9'000'000'000;
-__extension__ using Int128 = __int128;  // GCC/Clang; __extension__ keeps -Wpedantic quiet
 
 }  // namespace
 
@@ -68,6 +67,13 @@ Money per_units(std::int64_t count, Money price_per, std::int64_t per) noexcept 
     const Int128 rounded_up = (product + per - 1) / per;
     constexpr auto limit = std::numeric_limits<std::int64_t>::max();
     return Money{rounded_up > limit ? limit : static_cast<std::int64_t>(rounded_up)};
+}
+
+Money saturating_add(Money a, Money b) noexcept {
+    const Int128 sum = static_cast<Int128>(a.nanos) + b.nanos;
+    constexpr auto high = std::numeric_limits<std::int64_t>::max();
+    constexpr auto low = std::numeric_limits<std::int64_t>::min();
+    return Money{sum > high ? high : sum < low ? low : static_cast<std::int64_t>(sum)};
 }
 
 }  // namespace switchboard::cost

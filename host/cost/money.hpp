@@ -8,6 +8,10 @@
 
 namespace switchboard::cost {
 
+// Exact intermediates for money math (products of amounts and counts). GCC/Clang; __extension__
+// keeps -Wpedantic quiet.
+__extension__ using Int128 = __int128;
+
 // An amount of US dollars as a whole number of nano-dollars (1e-9 USD): exact integer arithmetic,
 // never floating point; holds ±9.2 billion USD. Every shipped price is a whole number of
 // nano-dollars per unit (text-embedding-3-small: 20 per token; LlamaParse: 1,250 per milli-credit).
@@ -44,5 +48,8 @@ std::string format_usd(Money money);
 // (billing never rounds in our favour). 128-bit intermediate; saturates at the int64 limit.
 // Example: 1,000 tokens at $0.02 per million = per_units(1000, money(0.02), 1'000'000).
 Money per_units(std::int64_t count, Money price_per, std::int64_t per) noexcept;
+
+// a + b, held at the int64 limits instead of wrapping.
+Money saturating_add(Money a, Money b) noexcept;
 
 }  // namespace switchboard::cost

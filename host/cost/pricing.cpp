@@ -158,25 +158,14 @@ std::int64_t estimate_pages(std::string_view data, std::string_view mime_type, s
 }
 
 Pricing::Pricing(std::string backend, config::PriceList price, const Settings& backend_settings)
-    : backend_(std::move(backend)), price_(std::move(price)) {
-    auto setting = [&](std::string_view key) {
-        auto value = backend_settings.get<std::string>(key, "");
-        return value.ok() ? std::move(value).value() : std::string{};
-    };
-    setting_model_ = setting("model");
-    setting_tier_ = setting("tier");
-    if (setting_tier_.empty()) setting_tier_ = setting("parse_mode");
-}
+    : backend_(std::move(backend)),
+      price_(std::move(price)),
+      setting_model_(config::model_setting(backend_settings)),
+      setting_tier_(config::tier_setting(backend_settings)) {}
 
-std::string Pricing::model_for(std::string_view requested) const {
-    if (!requested.empty()) return std::string(requested);
-    return setting_model_.empty() ? price_.default_model : setting_model_;
-}
+std::string Pricing::model_for(std::string_view requested) const { return price_.model_for(requested, setting_model_); }
 
-std::string Pricing::tier_for(std::string_view requested) const {
-    if (!requested.empty()) return std::string(requested);
-    return setting_tier_.empty() ? price_.default_tier : setting_tier_;
-}
+std::string Pricing::tier_for(std::string_view requested) const { return price_.tier_for(requested, setting_tier_); }
 
 namespace {
 

@@ -289,6 +289,7 @@ Task<void> Router::record(Attempted<typename Operation::Response>& attempted, co
     call.started = started_wall;
     call.latency = clock_.now() - started;
     call.admission = std::move(attempted.admission);
+    call.maybe_billed = std::move(attempted.maybe_billed);
     auto finishing = cost_->finish(std::move(call));
     cost::CallCost costs = co_await finishing;
     routed.cost = costs.cost;
@@ -322,6 +323,7 @@ Task<Router::Attempted<typename Operation::Response>> Router::route(const std::s
     const auto& targets = route.by_mode[index_of(mode)];
     const auto timeout = route.settings.fallback_timeout;
     std::vector<FallbackStep> fallbacks;
+    std::vector<cost::Admission> maybe_billed;
     for (std::size_t i = 0; i < targets.size(); ++i) {
         const Target& target = *targets[i];
         const bool last = i + 1 == targets.size();
@@ -355,7 +357,7 @@ Task<Router::Attempted<typename Operation::Response>> Router::route(const std::s
                              service, target.name, describe(refusal));
                     co_return Attempt{Routed<Response>{std::move(refusal), target.name, std::move(fallbacks),
                                                        std::move(request_id), mode},
-                                      std::nullopt};
+                                      std::nullopt, std::move(maybe_billed)};
                 }
                 log_line(logger_, LogLevel::warn, request_id, "service '{}': skipping backend '{}': {}; next: {}",
                          service, target.name, describe(refusal), next);
@@ -406,7 +408,7 @@ Task<Router::Attempted<typename Operation::Response>> Router::route(const std::s
                      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started).count());
             co_return Attempt{Routed<Response>{std::move(result), target.name, std::move(fallbacks),
                                                std::move(request_id), mode},
-                              std::move(admission)};
+                              std::move(admission), std::move(maybe_billed)};
         }
 
         Error& error = result.error();
@@ -417,17 +419,20 @@ Task<Router::Attempted<typename Operation::Response>> Router::route(const std::s
                      service, target.name, describe(error));
             co_return Attempt{Routed<Response>{std::move(result), target.name, std::move(fallbacks),
                                                std::move(request_id), mode},
-                              std::move(admission)};
+                              std::move(admission), std::move(maybe_billed)};
         }
         log_line(logger_, LogLevel::warn, request_id, "service '{}': backend '{}' failed ({}); next: {}",
                  service, target.name, describe(error), next);
+        // A timed-out call may still finish upstream, and a garbled answer was billed all the same.
+        const bool may_have_billed = error.kind == ErrorKind::timeout || error.kind == ErrorKind::upstream_error;
+        if (admission && may_have_billed) maybe_billed.push_back(std::move(*admission));
         fallbacks.push_back({target.name, std::move(error)});
     }
 
     Error error = no_backend_left(route, mode, request_id, fallbacks);
     log_line(logger_, LogLevel::warn, request_id, "{}", error.message);
     co_return Attempt{Routed<Response>{std::move(error), {}, std::move(fallbacks), std::move(request_id), mode},
-                      std::nullopt};
+                      std::nullopt, std::move(maybe_billed)};
 }
 
 Status Router::set_mode(std::string_view service, Mode mode) {

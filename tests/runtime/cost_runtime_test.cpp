@@ -326,4 +326,66 @@ TEST_CASE("a backend's local rpm limit sends the call after the limit to the moc
     CHECK(limited.fallbacks[0].error.message.find("openai") != std::string::npos);
     CHECK(host.openai.request_count() == 2);
     CHECK(rt.health().snapshot("openai").consecutive_failures == 0);  // a local limit is not the backend's fault
+
+    host.clock.advance(30s);  // the bucket refills one request every 30 s
+    CHECK(host.run(rt.router().embed("embeddings", ten_bytes())).backend == "openai");
+    CHECK(host.openai.request_count() == 3);
+}
+
+TEST_CASE("an attempt that answered garbage may have been billed: it counts at its estimate", "[runtime][cost]") {
+    Host host;
+    host.openai.push(FakeOpenAI::malformed_json());
+    std::string toml = config_in("hybrid");
+    toml.replace(toml.find("[backends.openai.caps]"), 22, "[backends.openai.http]\nmax_attempts = 1\n[backends.openai.caps]");
+    auto& rt = host.start(toml, keys());
+    INFO(problems_of(rt));
+    REQUIRE(rt.ok());
+
+    auto routed = host.run(rt.router().embed("embeddings", ten_bytes()));
+
+    REQUIRE(routed.result.ok());
+    CHECK(routed.backend == "mock-embed");
+    REQUIRE(routed.fallbacks.size() == 1);
+    CHECK(routed.fallbacks[0].error.kind == ErrorKind::upstream_error);
+    CHECK(routed.cost.nanos == kCallNanos);  // ten bytes at most ten tokens: the estimate
+    auto caps = rt.cost().caps();
+    REQUIRE(caps.size() == 1);
+    CHECK(caps[0].spent.nanos == kCallNanos);
+    CHECK(caps[0].reserved.nanos == 0);
+    auto rows = ledger_rows(rt);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].cost.nanos == kCallNanos);
+    CHECK(rows[0].fallback_reason == "upstream_error");
+}
+
+TEST_CASE("a half-open trial the cost gate refuses is handed back, so the backend is tried again later",
+          "[runtime][cost]") {
+    Host host;
+    host.openai.push(FakeOpenAI::server_error(503));
+    std::string toml = config_in("hybrid");
+    const std::string health = "[health]\n";
+    toml.replace(toml.find(health), health.size(), health + "failure_threshold = 1\ncooldown = \"1s\"\n");
+    toml.replace(toml.find("[backends.openai.caps]"), 22,
+                 "[backends.openai.http]\nmax_attempts = 1\n[backends.openai.limits]\nrpm = 1\n[backends.openai.caps]");
+    auto& rt = host.start(toml, keys());
+    INFO(problems_of(rt));
+    REQUIRE(rt.ok());
+
+    auto failed = host.run(rt.router().embed("embeddings", ten_bytes()));  // 503: the circuit opens
+    CHECK(failed.backend == "mock-embed");
+    CHECK(rt.health().snapshot("openai").circuit == health::Circuit::open);
+
+    host.clock.advance(2s);  // past the cooldown, but the rpm bucket needs 60 s
+    for (int i = 0; i < 2; ++i) {
+        auto limited = host.run(rt.router().embed("embeddings", ten_bytes()));
+        CHECK(limited.backend == "mock-embed");
+        REQUIRE(limited.fallbacks.size() == 1);
+        INFO(limited.fallbacks[0].error.message);
+        CHECK(limited.fallbacks[0].error.kind == ErrorKind::rate_limited);  // not "a trial call is deciding"
+    }
+
+    host.clock.advance(60s);
+    auto back = host.run(rt.router().embed("embeddings", ten_bytes()));
+    CHECK(back.backend == "openai");
+    CHECK(rt.health().snapshot("openai").circuit == health::Circuit::closed);
 }

@@ -1,0 +1,144 @@
+// The cost gate with a real ledger file: totals from earlier runs, and a ledger that fails at
+// start and recovers.
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "cost/cost_policy.hpp"
+#include "fakes/capture_logger.hpp"
+#include "fakes/manual_clock.hpp"
+#include "fakes/temp_dir.hpp"
+#include "ledger/ledger.hpp"
+
+using namespace switchboard;
+using namespace switchboard::cost;
+using namespace std::chrono_literals;
+
+namespace {
+
+// openai: $0.02 per million tokens and a daily cap of $0.000001 (1,000 nano-dollars); a free mock.
+config::Config capped_config() {
+    config::Config config;
+    config::BackendSettings openai;
+    openai.name = "openai";
+    openai.plugin = "openai-embeddings";
+    openai.price.usd_per_million_tokens["text-embedding-3-small"] = *money_from_decimal("0.02");
+    openai.price.default_model = "text-embedding-3-small";
+    openai.caps.daily = *money_from_decimal("0.000001");
+    config.backends["openai"] = openai;
+    config::BackendSettings mock;
+    mock.name = "mock";
+    mock.plugin = "mock-embeddings";
+    mock.price.free = true;
+    config.backends["mock"] = mock;
+    config::ServiceSettings service;
+    service.name = "embeddings";
+    service.capability = "embeddings";
+    service.real = {"openai"};
+    service.mock = "mock";
+    config.services["embeddings"] = service;
+    return config;
+}
+
+ledger::Options options_for(const std::filesystem::path& path, const Clock& clock) {
+    ledger::Options options;
+    options.path = path;
+    options.retry_interval = 10ms;
+    options.now = [&clock] { return clock.wall_now(); };
+    return options;
+}
+
+EmbeddingsRequest ten_bytes() {  // estimated at ten tokens: 200 nano-dollars
+    EmbeddingsRequest request;
+    request.inputs = {"0123456789"};
+    return request;
+}
+
+// Waits (real time, with a deadline) for the ledger's writer thread to reopen the file.
+bool becomes_healthy(const ledger::Ledger& ledger) {
+    const auto give_up = std::chrono::steady_clock::now() + 10s;
+    while (!ledger.healthy()) {
+        if (std::chrono::steady_clock::now() > give_up) return false;
+        std::this_thread::sleep_for(1ms);
+    }
+    return true;
+}
+
+}  // namespace
+
+TEST_CASE("a ledger failed at start refuses paid calls, then brings back the earlier spend when it works again",
+          "[cost][ledger]") {
+    testing::TempDir dir;
+    testing::ManualClock clock;
+    testing::CaptureLogger logger;
+    const auto path = dir.path() / "ledger.sqlite";
+    {  // an earlier run of the host spent 800 of the 1,000 nano-dollars today
+        ledger::Ledger earlier(options_for(path, clock), logger);
+        ledger::Row row;
+        row.time = clock.wall_now();
+        row.request_id = "req_earlier";
+        row.service = "embeddings";
+        row.backend = "openai";
+        row.mode = "real";
+        row.outcome = "ok";
+        row.cost = Money::from_nanos(800);
+        earlier.append(row, nullptr);
+        earlier.flush();
+    }
+    clock.advance(1s);  // the restart comes after the earlier run's last row
+    std::filesystem::rename(path, dir.path() / "kept.sqlite");
+    dir.write("ledger.sqlite", std::string(8192, 'x'));  // not a database: the ledger starts failed
+
+    ledger::Ledger ledger(options_for(path, clock), logger);
+    REQUIRE_FALSE(ledger.healthy());
+    CostPolicy policy(capped_config(), &ledger, clock, logger);
+
+    auto refused = policy.admit("embeddings", "openai", ten_bytes());
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().kind == ErrorKind::unavailable);
+    CHECK(refused.error().message.find("paid calls are refused until it can") != std::string::npos);
+    CHECK(policy.admit("embeddings", "mock", ten_bytes()).ok());  // mock calls go on
+
+    std::filesystem::remove(path);
+    std::filesystem::rename(dir.path() / "kept.sqlite", path);
+    REQUIRE(becomes_healthy(ledger));
+
+    auto admitted = policy.admit("embeddings", "openai", ten_bytes());
+    REQUIRE(admitted.ok());
+    auto caps = policy.caps();
+    REQUIRE(caps.size() == 1);
+    CHECK(caps[0].spent.nanos == 800);  // the earlier run's spend, read back once the file works
+    CHECK(caps[0].reserved.nanos == 200);
+    auto over = policy.admit("embeddings", "openai", ten_bytes());
+    REQUIRE_FALSE(over.ok());
+    CHECK(over.error().kind == ErrorKind::budget_exceeded);
+}
+
+TEST_CASE("the spend of earlier runs holds the caps from the first call", "[cost][ledger]") {
+    testing::TempDir dir;
+    testing::ManualClock clock;
+    testing::CaptureLogger logger;
+    const auto path = dir.path() / "ledger.sqlite";
+    ledger::Ledger ledger(options_for(path, clock), logger);
+    ledger::Row row;
+    row.time = clock.wall_now() - 24h;  // yesterday: another day window
+    row.service = "embeddings";
+    row.backend = "openai";
+    row.cost = Money::from_nanos(900);
+    ledger.append(row, nullptr);
+    row.time = clock.wall_now();
+    row.cost = Money::from_nanos(900);
+    ledger.append(row, nullptr);
+    ledger.flush();
+
+    CostPolicy policy(capped_config(), &ledger, clock, logger);
+
+    auto caps = policy.caps();
+    REQUIRE(caps.size() == 1);
+    CHECK(caps[0].spent.nanos == 900);  // today's only
+    auto refused = policy.admit("embeddings", "openai", ten_bytes());
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().kind == ErrorKind::budget_exceeded);
+}

@@ -359,7 +359,8 @@ Task<Router::Attempted<typename Operation::Response>> Router::route(const std::s
                                                        std::move(request_id), mode},
                                       std::nullopt, std::move(maybe_billed)};
                 }
-                log_line(logger_, LogLevel::warn, request_id, "service '{}': skipping backend '{}': {}; next: {}",
+                // info, not warn: at a cap every call says this; the cap's alerts are the warnings.
+                log_line(logger_, LogLevel::info, request_id, "service '{}': skipping backend '{}': {}; next: {}",
                          service, target.name, describe(refusal), next);
                 fallbacks.push_back({target.name, std::move(refusal)});
                 continue;
@@ -393,6 +394,8 @@ Task<Router::Attempted<typename Operation::Response>> Router::route(const std::s
         auto answer = health::race_timeout<Response>(target.label, clock_, timeout, std::move(cancellation),
                                                      std::move(call), std::move(on_timeout));
         Result<Response> result = co_await answer;
+        // budget_exceeded is the host's own verdict; from a plugin it is the upstream's quota.
+        if (!result.ok() && result.error().kind == ErrorKind::budget_exceeded) result.error().kind = ErrorKind::quota;
 
         if (result.ok()) {
             if (auto problem = Operation::malformed(expectation, result.value())) {

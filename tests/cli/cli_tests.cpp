@@ -484,12 +484,13 @@ TEST_CASE("costs summary, forecast and export read what the calls wrote to the l
     CHECK(rows[0].at("outcome") == "ok");
     CHECK(rows[2].at("client") == "demo");
 
-    auto summary = run(s, {"costs", "summary", "--config", config, "--format", "json", "--group", "client"});
+    auto summary = run(s, {"costs", "summary", "--config", config, "--format", "json", "--group", "client", "--by",
+                           "month"});
     REQUIRE(summary.exit_code == 0);
     auto report = boost::json::parse(summary.out).as_object();
     CHECK(report.at("timezone") == "UTC");
     auto lines = report.at("lines").as_array();
-    REQUIRE(lines.size() == 2);  // today: cli and demo
+    REQUIRE(lines.size() == 2);  // this month: cli and demo
     CHECK(lines[0].at("client") == "cli");
     CHECK(lines[0].at("calls") == 2);
     CHECK(lines[1].at("client") == "demo");

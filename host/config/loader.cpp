@@ -550,7 +550,9 @@ void Loader::apply_prices() {
         if (auto it = backend_pricing_.find(name); it != backend_pricing_.end()) {
             const PriceList& own = it->second;
             price.source = price.source.empty() ? own.source : own.source + " over " + price.source;
-            price.free = price.free || own.free;
+            // Prices of its own make a backend paid, even where its plugin's list says free.
+            const bool own_prices = !own.usd_per_million_tokens.empty() || own.usd_per_thousand_credits.has_value();
+            price.free = own.free || (price.free && !own_prices);
             if (!own.default_model.empty()) price.default_model = own.default_model;
             if (!own.default_tier.empty()) price.default_tier = own.default_tier;
             for (const auto& [model, money] : own.usd_per_million_tokens) price.usd_per_million_tokens[model] = money;

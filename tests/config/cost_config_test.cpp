@@ -221,3 +221,21 @@ real = ["parser"]
     CHECK(problems[2].to_string().find("backends.parser.pricing: backend 'parser' uses tier 'premium', which has no "
                                        "credits_per_page") != std::string::npos);
 }
+
+TEST_CASE("prices of its own make a backend paid even where its plugin's list says free", "[config][cost]") {
+    TempDir dir;
+    auto file = dir.write("switchboard.toml", R"([backends.billed]
+plugin = "mock-embeddings"
+[backends.billed.pricing.usd_per_million_tokens]
+"mock-embedding-1" = 1.0
+
+[backends.gift]
+plugin = "openai-embeddings"
+[backends.gift.pricing]
+free = true
+)");
+    auto config = load_ok(file);
+    CHECK_FALSE(config.backends.at("billed").price.free);  // the built-in list prices mock-embeddings free
+    CHECK(config.backends.at("billed").price.usd_per_million_tokens.at("mock-embedding-1") == usd_nanos(1'000'000'000));
+    CHECK(config.backends.at("gift").price.free);
+}

@@ -371,6 +371,8 @@ int demo_command(const HostOptions& options, std::ostream& out, std::ostream& er
             code = report_failure(err, routed);
         }
     }
+    out << "\nEvery call is in the spend ledger " << config.cost.ledger.string() << "; see `switchboard costs summary "
+        << "--config " << options.config.string() << "`\n";
     return code;
 }
 

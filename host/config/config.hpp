@@ -113,12 +113,15 @@ inline std::string model_setting(const Settings& settings) {
     return value.ok() ? value.value() : "";
 }
 
-// The backend's `tier` setting (LlamaParse v2), else `parse_mode` (v1); "" when neither is set.
+// The backend's `tier` setting (LlamaParse v2), else `parse_mode` (v1); for a v1 backend
+// (`api = "v1"`) without one, the v1 upstream's own default, parse_page_with_llm; else "".
 inline std::string tier_setting(const Settings& settings) {
     auto tier = settings.get<std::string>("tier", "");
     if (tier.ok() && !tier.value().empty()) return tier.value();
     auto mode = settings.get<std::string>("parse_mode", "");
-    return mode.ok() ? mode.value() : "";
+    if (mode.ok() && !mode.value().empty()) return mode.value();
+    auto api = settings.get<std::string>("api", "");
+    return api.ok() && api.value() == "v1" ? "parse_page_with_llm" : "";
 }
 
 // What to do with paid calls while the spend ledger cannot be written.

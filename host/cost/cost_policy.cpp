@@ -72,6 +72,10 @@ bool CostPolicy::restore_totals(std::optional<WallTime> before, std::string* why
         if (why) *why = ledger_->failure().value_or("the spend ledger cannot be used");
         return false;
     }
+    if (clock_.now() < next_restore_) {  // a read failed moments ago: do not hammer the file
+        if (why) *why = restore_failure_;
+        return false;
+    }
     const auto now = clock_.wall_now();
     const TimeZone& zone = budget_.zone();
     try {
@@ -81,8 +85,10 @@ bool CostPolicy::restore_totals(std::optional<WallTime> before, std::string* why
             budget_.restore(total.service, total.backend, total.hour, total.day, total.month, now);
         }
     } catch (const ledger::LedgerError& e) {
-        log_line(logger_, LogLevel::error, "", "cannot read the spend totals from the ledger: {}", e.what());
-        if (why) *why = std::string("cannot read the spend totals from the ledger: ") + e.what();
+        restore_failure_ = std::string("cannot read the spend totals from the ledger: ") + e.what();
+        next_restore_ = clock_.now() + std::chrono::seconds(5);
+        log_line(logger_, LogLevel::error, "", "{}; paid calls wait until they can be read", restore_failure_);
+        if (why) *why = restore_failure_;
         return false;
     }
     restored_.store(true, std::memory_order_release);
@@ -153,8 +159,15 @@ Task<CallCost> CostPolicy::finish(FinishedCall call) {
         switch (call.kind) {
             case CallKind::embeddings:
                 return prices.charge_embeddings(*call.usage, call.served_model, prices.model_for(call.requested));
-            case CallKind::parse:
-                return prices.charge_parse(*call.usage, prices.tier_for(call.requested), credits_reported);
+            case CallKind::parse: {
+                Usage usage = *call.usage;
+                // Credits the upstream did not report are priced by pages; with no pages either,
+                // by the pages estimated, so the call never counts as free by mistake.
+                if (credits_reported && usage.credits < 0 && usage.pages == 0 && call.admission) {
+                    usage.pages = call.admission->estimate.pages;
+                }
+                return prices.charge_parse(usage, prices.tier_for(call.requested), credits_reported);
+            }
             case CallKind::json:
                 break;
         }
@@ -189,13 +202,24 @@ Task<CallCost> CostPolicy::finish(FinishedCall call) {
         }
     }
 
+    std::vector<ledger::Row> attempt_rows;
     for (auto& attempt : call.maybe_billed) {
-        if (!attempt.reservation.active() || attempt.estimate.cost.nanos == 0) continue;
-        budget_.settle(attempt.reservation, attempt.estimate.cost, attempt.estimate.tokens, now);
-        result.cost += attempt.estimate.cost;
+        const Estimate& estimate = attempt.admission.estimate;
+        if (!attempt.admission.reservation.active() || estimate.cost.nanos == 0) continue;
+        budget_.settle(attempt.admission.reservation, estimate.cost, estimate.tokens, now);
+        result.cost += estimate.cost;
         log_line(logger_, LogLevel::info, call.request_id,
-                 "an attempt that timed out or answered garbage may have been billed upstream; counting its "
-                 "estimate of {} as spent", format_usd(attempt.estimate.cost));
+                 "backend '{}' failed ({}) after the request may have been billed; counting its estimate of {} as "
+                 "spent", attempt.backend, attempt.outcome, format_usd(estimate.cost));
+        ledger::Row billed;
+        billed.time = call.started;
+        billed.backend = attempt.backend;
+        billed.model = estimate.model;
+        billed.input_tokens = estimate.tokens;
+        billed.pages = estimate.pages;
+        billed.cost = estimate.cost;
+        billed.outcome = attempt.outcome;
+        attempt_rows.push_back(std::move(billed));
     }
 
     // A call the service's mock answered is priced on the service's first real backend: what
@@ -222,28 +246,47 @@ Task<CallCost> CostPolicy::finish(FinishedCall call) {
     }
     if (ledger_ == nullptr) co_return result;
 
-    row.request_id = std::move(call.request_id);
-    row.client = std::move(call.client);
-    row.service = std::move(call.service);
-    row.backend = std::move(call.backend);
-    row.mode = std::move(call.mode);
-    row.fallback_reason = std::move(call.fallback_reason);
     row.cost = result.cost;
+    for (const auto& billed : attempt_rows) row.cost -= billed.cost;  // each on its own row
     row.shadow_cost = result.shadow_cost;
-    const std::string request_id = row.request_id;
+    row.backend = std::move(call.backend);
+    row.fallback_reason = std::move(call.fallback_reason);
+    std::vector<ledger::Row> rows = std::move(attempt_rows);
+    rows.push_back(std::move(row));
+    for (auto& each : rows) {
+        each.request_id = call.request_id;
+        each.client = call.client;
+        each.service = call.service;
+        each.mode = call.mode;
+    }
 
-    // Acknowledged only once durable. The ledger answers on its writer thread; hop back to a host
-    // thread before the caller's coroutine goes on.
+    // Acknowledged only once every row is durable. The ledger answers on its writer thread; hop
+    // back to a host thread before the caller's coroutine goes on.
     Clock& clock = clock_;
     auto durable = await_callback<Status>([&](auto resume) {
-        ledger_->append(std::move(row), [resume, &clock](const Status& status) mutable {
-            clock.call_after(Clock::duration::zero(), [resume, status]() mutable { resume(status); });
-        });
+        struct Pending {
+            std::mutex mutex;
+            std::size_t left;
+            Status status;
+        };
+        auto pending = std::make_shared<Pending>();
+        pending->left = rows.size();
+        for (auto& each : rows) {
+            ledger_->append(std::move(each), [pending, resume, &clock](const Status& status) mutable {
+                {
+                    std::lock_guard lock(pending->mutex);
+                    if (!status && pending->status) pending->status = status;
+                    if (--pending->left > 0) return;
+                }
+                clock.call_after(Clock::duration::zero(),
+                                 [resume, status = pending->status]() mutable { resume(status); });
+            });
+        }
     });
     Status status = co_await durable;
     if (!status) {
         result.durable = false;
-        log_line(logger_, result.cost.nanos > 0 ? LogLevel::error : LogLevel::warn, request_id,
+        log_line(logger_, result.cost.nanos > 0 ? LogLevel::error : LogLevel::warn, call.request_id,
                  "the ledger row of this call is not durable yet: {}", status.error().message);
     }
     co_return result;

@@ -30,6 +30,14 @@ struct Admission {
 
 enum class CallKind { embeddings, parse, json };
 
+// An attempt that failed after its request may have been billed (a timeout, a garbled answer):
+// it counts at its estimate, on its own ledger row, against its own backend's caps.
+struct BilledAttempt {
+    Admission admission;
+    std::string backend;
+    std::string outcome;  // the ErrorKind name of its failure
+};
+
 // One routed call, as the router reports it when it is over.
 struct FinishedCall {
     CallKind kind = CallKind::json;
@@ -46,13 +54,11 @@ struct FinishedCall {
     WallTime started;
     std::chrono::nanoseconds latency{0};
     std::optional<Admission> admission;  // the answering backend's, if it was admitted
-    // Attempts on other backends that failed after their request may have been billed (timeout,
-    // garbled answer): each counts at its estimate.
-    std::vector<Admission> maybe_billed;
+    std::vector<BilledAttempt> maybe_billed;  // other backends' attempts that may have been billed
 };
 
 struct CallCost {
-    Money cost;         // real spend
+    Money cost;         // real spend, possibly billed failed attempts included
     Money shadow_cost;  // priced on the service's first real backend when a mock answered
     bool durable = true;  // the ledger row committed
 };
@@ -77,8 +83,9 @@ public:
     Result<Admission> admit(std::string_view service, std::string_view backend, const ParseRequest& request);
     Result<Admission> admit(std::string_view service, std::string_view backend, const JsonRequest& request);
 
-    // After the call: settle (or release) the admission, price shadow spend, write the ledger row
-    // and complete once it is durable (or the ledger has failed). Resumes on a host thread.
+    // After the call: settle (or release) the admission, price shadow spend, write the call's
+    // ledger row (and one per possibly billed attempt) and complete once they are durable (or the
+    // ledger has failed). Resumes on a host thread.
     Task<CallCost> finish(FinishedCall call);
 
     std::vector<CapState> caps() const;
@@ -109,6 +116,8 @@ private:
     const WallTime started_;            // rows before this were spent by earlier runs of the host
     std::mutex restore_mutex_;
     std::atomic<bool> restored_{false};  // the totals from earlier runs are in the budget
+    Clock::time_point next_restore_{};   // after a failed read, when to try again (restore_mutex_)
+    std::string restore_failure_;        // why the last read failed (restore_mutex_)
     Budget budget_;
     std::map<std::string, BackendCost, std::less<>> backends_;
     struct ServiceBackends {

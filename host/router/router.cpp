@@ -323,7 +323,7 @@ Task<Router::Attempted<typename Operation::Response>> Router::route(const std::s
     const auto& targets = route.by_mode[index_of(mode)];
     const auto timeout = route.settings.fallback_timeout;
     std::vector<FallbackStep> fallbacks;
-    std::vector<cost::Admission> maybe_billed;
+    std::vector<cost::BilledAttempt> maybe_billed;
     for (std::size_t i = 0; i < targets.size(); ++i) {
         const Target& target = *targets[i];
         const bool last = i + 1 == targets.size();
@@ -428,7 +428,9 @@ Task<Router::Attempted<typename Operation::Response>> Router::route(const std::s
                  service, target.name, describe(error), next);
         // A timed-out call may still finish upstream, and a garbled answer was billed all the same.
         const bool may_have_billed = error.kind == ErrorKind::timeout || error.kind == ErrorKind::upstream_error;
-        if (admission && may_have_billed) maybe_billed.push_back(std::move(*admission));
+        if (admission && may_have_billed) {
+            maybe_billed.push_back({std::move(*admission), target.name, std::string(to_string(error.kind))});
+        }
         fallbacks.push_back({target.name, std::move(error)});
     }
 

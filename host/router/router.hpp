@@ -97,7 +97,7 @@ private:
         std::optional<cost::Admission> admission;  // the answering backend's
         // Attempts that failed after the request may have been billed (a timeout, a garbled
         // answer): they count at their estimate.
-        std::vector<cost::Admission> maybe_billed{};
+        std::vector<cost::BilledAttempt> maybe_billed{};
     };
     struct Route {
         config::ServiceSettings settings;

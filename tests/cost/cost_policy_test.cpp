@@ -2,6 +2,7 @@
 // start and recovers.
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -141,4 +142,65 @@ TEST_CASE("the spend of earlier runs holds the caps from the first call", "[cost
     auto refused = policy.admit("embeddings", "openai", ten_bytes());
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().kind == ErrorKind::budget_exceeded);
+}
+
+TEST_CASE("with on_ledger_failure open, calls made while the ledger failed are not counted twice once it recovers",
+          "[cost][ledger]") {
+    testing::TempDir dir;
+    testing::ManualClock clock;
+    testing::CaptureLogger logger;
+    const auto path = dir.path() / "ledger.sqlite";
+    {  // an earlier run spent 600 of the 1,000 nano-dollars today
+        ledger::Ledger earlier(options_for(path, clock), logger);
+        ledger::Row row;
+        row.time = clock.wall_now();
+        row.service = "embeddings";
+        row.backend = "openai";
+        row.cost = Money::from_nanos(600);
+        earlier.append(row, nullptr);
+        earlier.flush();
+    }
+    clock.advance(1s);
+    std::filesystem::rename(path, dir.path() / "kept.sqlite");
+    dir.write("ledger.sqlite", std::string(8192, 'x'));
+
+    auto config = capped_config();
+    config.cost.on_ledger_failure = config::LedgerFailure::open;
+    ledger::Ledger ledger(options_for(path, clock), logger);
+    CostPolicy policy(config, &ledger, clock, logger);
+
+    auto admitted = policy.admit("embeddings", "openai", ten_bytes());  // open: goes on unrecorded for now
+    REQUIRE(admitted.ok());
+    Usage usage;
+    usage.prompt_tokens = 10;
+    FinishedCall call;
+    call.kind = CallKind::embeddings;
+    call.request_id = "req_while_failed";
+    call.service = "embeddings";
+    call.backend = "openai";
+    call.usage = &usage;
+    call.outcome = "ok";
+    call.started = clock.wall_now();
+    call.admission = std::move(admitted).value();
+    std::optional<CallCost> cost;
+    policy.finish(std::move(call)).start([&cost](CallCost value) { cost = value; });
+    clock.run_ready();  // the ledger answered at once (failed); the answer hops through the clock
+    REQUIRE(cost.has_value());
+    CHECK(cost->cost.nanos == 200);
+    CHECK_FALSE(cost->durable);
+
+    std::filesystem::remove(path);
+    std::filesystem::rename(dir.path() / "kept.sqlite", path);
+    REQUIRE(becomes_healthy(ledger));
+    ledger.flush();  // the row kept in memory is in the file now
+
+    auto second = policy.admit("embeddings", "openai", ten_bytes());
+    REQUIRE(second.ok());
+    auto caps = policy.caps();
+    REQUIRE(caps.size() == 1);
+    CHECK(caps[0].spent.nanos == 800);  // 600 from the earlier run + 200 from this one, each once
+    CHECK(caps[0].reserved.nanos == 200);
+    std::int64_t rows = 0;
+    ledger::Reader(path).for_each({}, [&](const ledger::Row&) { ++rows; });
+    CHECK(rows == 2);
 }

@@ -352,10 +352,24 @@ TEST_CASE("an attempt that answered garbage may have been billed: it counts at i
     REQUIRE(caps.size() == 1);
     CHECK(caps[0].spent.nanos == kCallNanos);
     CHECK(caps[0].reserved.nanos == 0);
-    auto rows = ledger_rows(rt);
-    REQUIRE(rows.size() == 1);
+    auto rows = ledger_rows(rt);  // the attempt on its own row, against its own backend
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].backend == "openai");
+    CHECK(rows[0].outcome == "upstream_error");
     CHECK(rows[0].cost.nanos == kCallNanos);
-    CHECK(rows[0].fallback_reason == "upstream_error");
+    CHECK(rows[0].request_id == routed.request_id);
+    CHECK(rows[1].backend == "mock-embed");
+    CHECK(rows[1].outcome == "ok");
+    CHECK(rows[1].cost.nanos == 0);
+    CHECK(rows[1].fallback_reason == "upstream_error");
+    CHECK(rows[1].request_id == routed.request_id);
+
+    auto& restarted = host.start(toml, keys());  // the backend's cap still holds the attempt
+    REQUIRE(restarted.ok());
+    auto after = restarted.cost().caps();
+    REQUIRE(after.size() == 1);
+    CHECK(after[0].key.name == "openai");
+    CHECK(after[0].spent.nanos == kCallNanos);
 }
 
 TEST_CASE("a half-open trial the cost gate refuses is handed back, so the backend is tried again later",

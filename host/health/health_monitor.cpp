@@ -125,13 +125,16 @@ struct HealthMonitor::Core : std::enable_shared_from_this<Core> {
         return Admission::admitted;
     }
 
-    std::optional<Error> try_admit(std::string_view backend) {
+    std::optional<Error> try_admit(std::string_view backend, bool* trial) {
         std::lock_guard lock(mutex);
+        if (trial) *trial = false;
         auto it = entries.find(backend);
         if (it == entries.end()) return std::nullopt;
         auto now = clock.now();
         Entry& entry = it->second;
-        if (admit_locked(entry, now) != Admission::refused) return std::nullopt;
+        const Admission admission = admit_locked(entry, now);
+        if (trial) *trial = admission == Admission::trial;
+        if (admission != Admission::refused) return std::nullopt;
         const BackendHealth& health = entry.health;
         if (health.circuit == Circuit::half_open) {
             return Error::make(ErrorKind::unavailable,
@@ -349,12 +352,14 @@ void HealthMonitor::add(std::string backend, std::shared_ptr<ServiceInterface> s
     core_->entry_locked(backend).service = std::move(service);
 }
 
-std::optional<Error> HealthMonitor::try_admit(std::string_view backend) { return core_->try_admit(backend); }
+std::optional<Error> HealthMonitor::try_admit(std::string_view backend, bool* trial) {
+    return core_->try_admit(backend, trial);
+}
 
-void HealthMonitor::abandon_admission(std::string_view backend) {
+void HealthMonitor::abandon_trial(std::string_view backend) {
     std::lock_guard lock(core_->mutex);
     auto it = core_->entries.find(backend);
-    if (it != core_->entries.end() && it->second.health.circuit == Circuit::half_open) it->second.trial = false;
+    if (it != core_->entries.end()) it->second.trial = false;
 }
 
 void HealthMonitor::record_success(std::string_view backend, std::string_view request_id) {

@@ -48,10 +48,11 @@ public:
     // set to the rest of the cooldown while the circuit is open. After the cooldown lets ONE
     // half-open trial through, whose recorded outcome decides: success closes the circuit,
     // failure re-opens it.
-    std::optional<Error> try_admit(std::string_view backend);
-    // A call try_admit let through never went out (the cost policy refused it): the half-open
-    // trial it may hold is handed back, so the next call (or probe) can be the trial.
-    void abandon_admission(std::string_view backend);
+    // `trial`, when given, is set to whether the call let through holds the half-open trial.
+    std::optional<Error> try_admit(std::string_view backend, bool* trial = nullptr);
+    // A call let through as the half-open trial never went out (the cost policy refused it): the
+    // trial is handed back, so the next call (or probe) can be it.
+    void abandon_trial(std::string_view backend);
 
     // `request_id` names the call whose outcome this is; the lines logged about it carry it.
     void record_success(std::string_view backend, std::string_view request_id = "");

@@ -340,7 +340,8 @@ Task<Router::Attempted<typename Operation::Response>> Router::route(const std::s
                      target.name, next);
             continue;
         }
-        if (auto refusal = health_.try_admit(target.name)) {
+        bool trial = false;  // this call holds the backend's half-open trial
+        if (auto refusal = health_.try_admit(target.name, &trial)) {
             log_line(logger_, LogLevel::info, request_id, "service '{}': skipping backend '{}': {}; next: {}",
                      service, target.name, refusal->message, next);
             fallbacks.push_back({target.name, std::move(*refusal)});
@@ -350,7 +351,7 @@ Task<Router::Attempted<typename Operation::Response>> Router::route(const std::s
         if (cost_ != nullptr) {
             auto admitted = cost_->admit(service, target.name, request);
             if (!admitted) {
-                health_.abandon_admission(target.name);
+                if (trial) health_.abandon_trial(target.name);
                 Error refusal = std::move(admitted).error();
                 if (!is_availability_failure(refusal.kind)) {
                     log_line(logger_, LogLevel::info, request_id, "service '{}': backend '{}' cannot take this call: {}",

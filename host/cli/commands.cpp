@@ -13,16 +13,18 @@
 #include <boost/json.hpp>
 
 #include "cli/exit_codes.hpp"
-#include "cli/table.hpp"
 #include "http/curl_transport.hpp"
 #include "log/host_logger.hpp"
 #include "runtime/asio_clock.hpp"
 #include "runtime/runtime.hpp"
 #include "wire/mime.hpp"
+#include "wire/text_table.hpp"
 #include "wire/openai_json.hpp"
 
 namespace switchboard::cli {
 namespace {
+
+using wire::print_table;
 
 // One run of the host for one command: event loop, clock, logger, runtime.
 struct Session {

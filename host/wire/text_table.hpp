@@ -5,9 +5,10 @@
 #include <string>
 #include <vector>
 
-namespace switchboard::cli {
+namespace switchboard::wire {
 
-// Prints rows as left-aligned columns, the first row being the header.
+// Prints rows as left-aligned columns, the first row being the header: the text tables of the
+// CLI and of the reports.
 inline void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
     std::vector<std::size_t> widths;
     for (const auto& row : rows) {
@@ -23,4 +24,4 @@ inline void print_table(std::ostream& out, const std::vector<std::vector<std::st
     }
 }
 
-}  // namespace switchboard::cli
+}  // namespace switchboard::wire

@@ -48,6 +48,11 @@ struct CostsOptions {
     std::string group = "service";  // summary group: service, backend, model, client
 };
 
+struct ServeOptions {
+    HostOptions host;
+    std::string listen;  // "HOST:PORT"; empty: [server] listen
+};
+
 // Each command writes its result to `out` and diagnostics to `err`, and returns an exit code
 // from exit_codes.hpp.
 int plugins_command(const HostOptions& options, std::ostream& out, std::ostream& err);
@@ -56,6 +61,7 @@ int embed_command(const EmbedOptions& options, std::ostream& out, std::ostream& 
 int parse_command(const ParseOptions& options, std::ostream& out, std::ostream& err);
 int status_command(const HostOptions& options, std::ostream& out, std::ostream& err);
 int demo_command(const HostOptions& options, std::ostream& out, std::ostream& err);
+int serve_command(const ServeOptions& options, std::ostream& out, std::ostream& err);
 int costs_summary_command(const CostsOptions& options, std::ostream& out, std::ostream& err);
 int costs_forecast_command(const CostsOptions& options, std::ostream& out, std::ostream& err);
 int costs_export_command(const CostsOptions& options, std::ostream& out, std::ostream& err);

@@ -92,6 +92,11 @@ int main(int argc, char** argv) {
     auto* demo = app.add_subcommand("demo", "List plugins, then make one embed and one parse call");
     add_host_options(*demo, demo_options);
 
+    ServeOptions serve_options;
+    auto* serve = app.add_subcommand("serve", "Serve the OpenAI-compatible HTTP API until SIGINT or SIGTERM");
+    add_host_options(*serve, serve_options.host);
+    serve->add_option("--listen", serve_options.listen, "HOST:PORT to listen on (port 0: a free one, printed)");
+
     CostsOptions costs_options;
     auto* costs = app.add_subcommand("costs", "Spend from the ledger: summary, forecast, export");
     costs->require_subcommand(1);
@@ -136,6 +141,7 @@ int main(int argc, char** argv) {
         if (*parse) return parse_command(parse_options, std::cout, std::cerr);
         if (*status) return status_command(status_options, std::cout, std::cerr);
         if (*demo) return demo_command(demo_options, std::cout, std::cerr);
+        if (*serve) return serve_command(serve_options, std::cout, std::cerr);
         if (*costs_export && costs_options.format.empty()) costs_options.format = "csv";
         if (costs_options.format.empty()) costs_options.format = "table";
         if (*costs_summary) return costs_summary_command(costs_options, std::cout, std::cerr);

@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include <charconv>
+
 #include <algorithm>
 
 #include <unistd.h>
@@ -65,6 +67,39 @@ Environment Environment::from_process() {
         env.variables.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
     }
     return env;
+}
+
+std::optional<std::pair<std::string, std::uint16_t>> parse_listen(std::string_view text, std::string& why) {
+    std::string_view host;
+    std::string_view port;
+    if (text.starts_with('[')) {
+        auto close = text.find("]:");
+        if (close == std::string_view::npos) {
+            why = "an IPv6 address is written [ADDRESS]:PORT, e.g. [::1]:8080";
+            return std::nullopt;
+        }
+        host = text.substr(1, close - 1);
+        port = text.substr(close + 2);
+    } else {
+        auto colon = text.rfind(':');
+        if (colon == std::string_view::npos) {
+            why = "expected HOST:PORT, e.g. 127.0.0.1:8080 (port 0 picks a free one)";
+            return std::nullopt;
+        }
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+    }
+    if (host.empty()) {
+        why = "the host is missing; use 127.0.0.1 for loopback or 0.0.0.0 for every interface";
+        return std::nullopt;
+    }
+    unsigned value = 0;
+    auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (port.empty() || error != std::errc{} || end != port.data() + port.size() || value > 65535) {
+        why = "the port must be a number from 0 to 65535, got '" + std::string(port) + "'";
+        return std::nullopt;
+    }
+    return std::pair{std::string(host), static_cast<std::uint16_t>(value)};
 }
 
 }  // namespace switchboard::config

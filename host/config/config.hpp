@@ -43,6 +43,16 @@ struct HostSettings {
     LogLevel log_level = LogLevel::info;
 };
 
+// [server]: the HTTP service `switchboard serve` runs.
+struct ServerSettings {
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 8080;                   // 0: a free port, printed at start
+    std::map<std::string, std::string> models;   // [server.models]: request model -> service
+};
+
+// "HOST:PORT" (IPv6 as "[::1]:8080") into address and port; nullopt with `why` set if malformed.
+std::optional<std::pair<std::string, std::uint16_t>> parse_listen(std::string_view text, std::string& why);
+
 struct HealthSettings {
     std::chrono::milliseconds probe_interval{30'000};
     std::chrono::milliseconds probe_timeout{5'000};
@@ -176,6 +186,7 @@ struct Config {
     HostSettings host;
     HealthSettings health;
     CostSettings cost;
+    ServerSettings server;
     std::map<std::string, std::string> plugin_pins;  // plugin file stem -> sha256 hex
     std::map<std::string, BackendSettings> backends;
     std::map<std::string, ServiceSettings> services;

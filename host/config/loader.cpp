@@ -89,6 +89,7 @@ LoadResult Loader::run() {
         read_root(*root);
         apply_prices();
         check_service_backends();
+        check_server_models();
     }
 
     // Problems from .env files and overrides first, then the config file's in file order.
@@ -163,6 +164,9 @@ void Loader::read_root(const toml::table& root) {
         if (const auto* table = read_table(*node, "cost")) read_cost(*table);
     }
     if (config_.cost.pricing_file.empty()) read_prices(default_pricing_toml, "built-in prices (config/pricing.toml)");
+    if (const auto* node = root.get("server")) {
+        if (const auto* table = read_table(*node, "server")) read_server(*table);
+    }
     auto for_each_entry = [&](std::string_view section, auto read_entry) {
         const auto* node = root.get(section);
         const auto* entries = node ? read_table(*node, std::string(section)) : nullptr;
@@ -422,6 +426,56 @@ void Loader::read_prices(std::string_view text, const std::string& label) {
         const std::string path = join_key_path("", plugin);
         if (const auto* table = read_table(node, path)) {
             config_.cost.plugin_prices[plugin] = read_price_list(*table, path, label + " [" + path + "]");
+        }
+    }
+}
+
+void Loader::read_server(const toml::table& table) {
+    check_keys(table, "server", server_keys);
+    ServerSettings& server = config_.server;
+    if (const auto* node = table.get("listen")) {
+        if (auto text = read_string(*node, "server.listen")) {
+            std::string why;
+            if (auto listen = parse_listen(*text, why)) {
+                server.address = listen->first;
+                server.port = listen->second;
+            } else {
+                error(where(*node, "server.listen"), "server.listen", "invalid address '" + *text + "': " + why);
+            }
+        }
+    }
+    if (const auto* node = table.get("models")) {
+        if (const auto* models = read_table(*node, "server.models")) {
+            for (auto&& [model, value] : *models) {
+                const std::string path = join_key_path("server.models", model.str());
+                if (auto service = read_string(value, path)) {
+                    server.models[std::string(model.str())] = *service;
+                    server_model_where_[std::string(model.str())] = where(value, path);
+                }
+            }
+        }
+    }
+}
+
+// Each model of [server.models] must name an embeddings service.
+void Loader::check_server_models() {
+    std::vector<std::string> embeddings;
+    for (const auto& [name, service] : config_.services) {
+        if (service.capability == capability::embeddings) embeddings.push_back(name);
+    }
+    for (const auto& [model, service] : config_.server.models) {
+        const std::string path = join_key_path("server.models", model);
+        auto it = config_.services.find(service);
+        if (it == config_.services.end()) {
+            const std::string suggestion = did_you_mean(service, embeddings);
+            error(server_model_where_.at(model), path,
+                  "unknown service '" + service + "'" +
+                      (!suggestion.empty()   ? suggestion
+                       : embeddings.empty() ? "; no embeddings service is defined"
+                                            : "; embeddings services: " + join_alternatives(embeddings, ", ")));
+        } else if (it->second.capability != capability::embeddings) {
+            error(server_model_where_.at(model), path,
+                  "service '" + service + "' serves '" + it->second.capability + "', not embeddings");
         }
     }
 }

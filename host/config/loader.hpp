@@ -45,6 +45,8 @@ private:
     void read_health(const toml::table& table);
     void read_backend_http(const toml::table& table, const std::string& path, HttpSettings& http);
     void read_cost(const toml::table& table);
+    void read_server(const toml::table& table);
+    void check_server_models();
     void read_pricing_file(const std::filesystem::path& file, const Position& named_at);
     Caps read_caps(const toml::table& table, const std::string& path);
     RateLimits read_limits(const toml::table& table, const std::string& path);
@@ -92,6 +94,7 @@ private:
     Config config_;
     std::map<std::string, ServiceRefs> service_refs_;
     std::map<std::string, PriceList> backend_pricing_;  // [backends.NAME.pricing] as written
+    std::map<std::string, Position> server_model_where_;  // [server.models] entries
     std::vector<Problem> problems_;
     std::set<std::string> failed_paths_;  // key paths with an error, so checks do not pile on
 };

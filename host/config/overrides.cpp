@@ -69,7 +69,7 @@ public:
                                     [&](const SectionSpec& s) { return s.name == wanted; });
         if (section == sections.end()) {
             return fail("", "unknown section '" + wanted + "'" + did_you_mean(wanted, section_names()) +
-                                "; expected host, health, cost, plugins, backends or services");
+                                "; expected host, health, cost, server, plugins, backends or services");
         }
         std::string path(section->name);
         return section->has_entries() ? apply_to_entry(*section, segments, path)

@@ -75,16 +75,21 @@ inline constexpr std::array<KeySpec, 6> service_keys{{{"capability", ValueKind::
                                                       {"fallback_timeout", ValueKind::string},
                                                       {"caps", ValueKind::table}}};
 
-inline constexpr std::array<KeySpec, 6> root_keys{{{"host", ValueKind::table},
+inline constexpr std::array<KeySpec, 2> server_keys{{{"listen", ValueKind::string},
+                                                     {"models", ValueKind::table}}};
+
+inline constexpr std::array<KeySpec, 7> root_keys{{{"host", ValueKind::table},
                                                    {"health", ValueKind::table},
                                                    {"cost", ValueKind::table},
+                                                   {"server", ValueKind::table},
                                                    {"plugins", ValueKind::table},
                                                    {"backends", ValueKind::table},
                                                    {"services", ValueKind::table}}};
 
-inline constexpr std::array<SectionSpec, 6> sections{{{"host", "", host_keys},
+inline constexpr std::array<SectionSpec, 7> sections{{{"host", "", host_keys},
                                                       {"health", "", health_keys},
                                                       {"cost", "", cost_keys},
+                                                      {"server", "", server_keys},
                                                       {"plugins", "plugin", plugin_keys},
                                                       {"backends", "backend", backend_keys},
                                                       {"services", "service", service_keys}}};

@@ -302,7 +302,7 @@ mock = "mock-embed"
               var + "SWITCHBOARD__HEALTH__FAILURE_THRESHOLD: error: health.failure_threshold: expected an integer, "
                     "got 'five'",
               var + "SWITCHBOARD__HOSTS__DEFAULT_MODE: error: unknown section 'hosts' (did you mean 'host'?); "
-                    "expected host, health, cost, plugins, backends or services",
+                    "expected host, health, cost, server, plugins, backends or services",
               var + "SWITCHBOARD__HOST__DEFAULT_MOD: error: host: unknown key 'default_mod' (did you mean "
                     "'default_mode'?)",
               var + "SWITCHBOARD__SERVICES__EMBEDINGS__MODE: error: services: no service named like 'embedings' is "

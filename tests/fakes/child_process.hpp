@@ -68,11 +68,18 @@ public:
     // SIGKILL, then the wait status.
     int kill() {
         ::kill(pid_, SIGKILL);
+        return wait();
+    }
+
+    // Waits for the child to end by itself; its wait status.
+    int wait() {
         int status = 0;
         ::waitpid(pid_, &status, 0);
         pid_ = -1;
         return status;
     }
+
+    pid_t pid() const noexcept { return pid_; }
 
 private:
     pid_t pid_ = -1;

@@ -1,0 +1,103 @@
+// `switchboard serve`: the host behind its HTTP service until SIGINT or SIGTERM.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+#include <thread>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "http/curl_transport.hpp"
+#include "log/host_logger.hpp"
+#include "runtime/asio_clock.hpp"
+#include "runtime/runtime.hpp"
+#include "server/api.hpp"
+#include "server/http_server.hpp"
+
+namespace switchboard::cli {
+namespace {
+
+bool is_loopback(const std::string& address) {
+    if (address == "localhost") return true;
+    boost::system::error_code ec;
+    auto parsed = boost::asio::ip::make_address(address, ec);
+    return !ec && parsed.is_loopback();
+}
+
+}  // namespace
+
+int serve_command(const ServeOptions& options, std::ostream& out, std::ostream& err) {
+    boost::asio::io_context io;
+    runtime::AsioClock clock(io);
+    http::CurlTransport transport(io);
+    log::HostLogger logger(log::Format::text, LogLevel::info);
+    auto env = config::Environment::from_process();
+    if (!options.host.log_level.empty()) env.variables["SWITCHBOARD__HOST__LOG_LEVEL"] = options.host.log_level;
+    runtime::Runtime runtime(options.host.config, env, clock, logger, &transport);
+    for (const auto& problem : runtime.problems()) err << problem.to_string() << '\n';
+    if (!runtime.ok()) {
+        err << "error: the configuration has errors; run `switchboard check-config` for the full report\n";
+        return exit_usage;
+    }
+
+    const auto& config = *runtime.config();
+    server::ServerOptions server_options;
+    server_options.address = config.server.address;
+    server_options.port = config.server.port;
+    if (!options.listen.empty()) {
+        std::string why;
+        auto listen = config::parse_listen(options.listen, why);
+        if (!listen) {
+            err << "error: --listen " << options.listen << ": " << why << '\n';
+            return exit_usage;
+        }
+        server_options.address = listen->first;
+        server_options.port = listen->second;
+    }
+    // Clients cannot authenticate yet, so the service never leaves this machine.
+    if (!is_loopback(server_options.address)) {
+        err << "error: cannot listen on " << server_options.address
+            << ": no client keys are configured, so the host serves loopback only; listen on 127.0.0.1 or ::1\n";
+        return exit_usage;
+    }
+
+    server::Api api(runtime);
+    server::HttpServer server(io, server_options, [&api](server::Request request) { return api.handle(std::move(request)); },
+                              logger);
+    try {
+        server.start();
+    } catch (const std::runtime_error& e) {
+        err << "error: " << e.what() << '\n';
+        return exit_failure;
+    }
+    const std::string host = server_options.address.find(':') != std::string::npos ? "[" + server_options.address + "]"
+                                                                                    : server_options.address;
+    const std::string url = "http://" + host + ":" + std::to_string(server.port());
+    out << "Switchboard is serving on " << url << " (loopback only; Ctrl-C to stop)\n"
+        << "  curl " << url << "/v1/embeddings -H 'Content-Type: application/json' \\\n"
+        << "       -d '{\"model\":\"text-embedding-3-small\",\"input\":\"hello\"}'\n"
+        << std::flush;
+
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        logger.log(LogLevel::info, "", std::string("got ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                                           ": no new connections; finishing the calls in flight (up to 10 s)");
+        server.stop(std::chrono::seconds(10), [&] {
+            runtime.ledger().flush();
+            io.stop();
+        });
+    });
+
+    std::vector<std::thread> threads;
+    const unsigned extra = std::max(1u, std::thread::hardware_concurrency()) - 1;
+    for (unsigned i = 0; i < extra; ++i) threads.emplace_back([&io] { io.run(); });
+    io.run();
+    for (auto& thread : threads) thread.join();
+    out << "stopped\n";
+    return exit_ok;
+}
+
+}  // namespace switchboard::cli

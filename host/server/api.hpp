@@ -1,0 +1,34 @@
+#pragma once
+
+#include <string>
+
+#include "runtime/runtime.hpp"
+#include "server/http_server.hpp"
+#include "switchboard/task.hpp"
+
+namespace switchboard::server {
+
+// The routes `switchboard serve` answers, over a running host:
+//   GET  /healthz        the process is alive (no checks)
+//   GET  /readyz         config loaded, plugins started, ledger writable (503 with the reason otherwise)
+//   POST /v1/embeddings  OpenAI-compatible; the request's model picks the service ([server.models],
+//                        else the first embeddings service)
+// Unknown paths are 404 and known paths with another method 405, in the OpenAI error envelope.
+// Every answer to a call carries x-switchboard-backend, x-switchboard-fallback (when it fell
+// back), x-switchboard-cost-usd. `runtime` must be ok() and outlive the Api.
+class Api {
+public:
+    explicit Api(runtime::Runtime& runtime);
+
+    Task<Response> handle(Request request);
+
+private:
+    Task<Response> embeddings(Request request);
+    Response healthz() const;
+    Response readyz() const;
+    std::string service_for_model(const std::string& model) const;
+
+    runtime::Runtime& runtime_;
+};
+
+}  // namespace switchboard::server

@@ -1,0 +1,115 @@
+// `switchboard serve` as a user runs it: the real binary on the shipped config, a free port,
+// plain HTTP over loopback, then SIGTERM.
+#include <signal.h>
+
+#include <chrono>
+#include <string>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include "fakes/child_process.hpp"
+#include "fakes/temp_dir.hpp"
+
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+namespace {
+
+struct Answer {
+    unsigned status = 0;
+    std::string body;
+    http::fields headers;
+};
+
+// One request on a fresh connection.
+Answer send(std::uint16_t port, http::verb verb, const std::string& target, const std::string& body = "") {
+    boost::asio::io_context io;
+    boost::beast::tcp_stream stream(io);
+    stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+    http::request<http::string_body> request(verb, target, 11);
+    request.set(http::field::host, "127.0.0.1");
+    request.set(http::field::content_type, "application/json");
+    request.body() = body;
+    request.prepare_payload();
+    http::write(stream, request);
+    boost::beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    http::read(stream, buffer, response);
+    Answer answer{response.result_int(), response.body(), {}};
+    for (const auto& field : response) answer.headers.insert(field.name_string(), field.value());
+    return answer;
+}
+
+std::uint16_t port_of(const std::string& line) {  // "Switchboard is serving on http://127.0.0.1:PORT (…"
+    auto colon = line.find(':', line.find("http://") + 7);
+    REQUIRE(colon != std::string::npos);
+    return static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
+}
+
+}  // namespace
+
+TEST_CASE("serve answers OpenAI embeddings on a free loopback port and stops cleanly on SIGTERM", "[cli][serve]") {
+    switchboard::testing::TempDir scratch;
+    ::setenv("SWITCHBOARD__HOST__PLUGIN_DIRS", SWITCHBOARD_PLUGIN_DIR, 1);
+    ::setenv("SWITCHBOARD__COST__LEDGER", (scratch.path() / "ledger.sqlite").c_str(), 1);
+    switchboard::testing::ChildProcess host(
+        {std::string(SWITCHBOARD_BINARY_DIR) + "/bin/switchboard", "serve", "--config",
+         std::string(SWITCHBOARD_SOURCE_DIR) + "/config/switchboard.toml", "--listen", "127.0.0.1:0"});
+    std::vector<std::string> lines;
+    REQUIRE(host.read_lines(lines, 1, std::chrono::steady_clock::now() + std::chrono::seconds(20)));
+    INFO(lines.front());
+    const auto port = port_of(lines.front());
+
+    auto health = send(port, http::verb::get, "/healthz");
+    CHECK(health.status == 200);
+    CHECK(health.headers["x-request-id"].starts_with("req_"));
+    auto ready = send(port, http::verb::get, "/readyz");
+    CHECK(ready.status == 200);
+    CHECK(boost::json::parse(ready.body).at("checks").at("ledger") == "ok");
+
+    auto embedded = send(port, http::verb::post, "/v1/embeddings",
+                         R"({"model":"text-embedding-3-small","input":["hello","world"],"encoding_format":"float"})");
+    CHECK(embedded.status == 200);
+    auto body = boost::json::parse(embedded.body);
+    CHECK(body.at("data").as_array().size() == 2);
+    CHECK(body.at("data").as_array()[0].at("embedding").as_array().size() == 1536);
+    CHECK(embedded.headers["x-switchboard-backend"] == "mock-embed");
+    CHECK(embedded.headers["x-switchboard-cost-usd"] == "0.00");
+
+    auto bad = send(port, http::verb::post, "/v1/embeddings", R"({"model":"m","input":""})");
+    CHECK(bad.status == 400);
+    CHECK(boost::json::parse(bad.body).at("error").at("param") == "input");
+    CHECK(send(port, http::verb::get, "/v2/nothing").status == 404);
+    auto wrong_method = send(port, http::verb::get, "/v1/embeddings");
+    CHECK(wrong_method.status == 405);
+    CHECK(wrong_method.headers["Allow"] == "POST");
+
+    ::kill(host.pid(), SIGTERM);
+    lines.clear();
+    host.read_lines(lines, SIZE_MAX, std::chrono::steady_clock::now() + std::chrono::seconds(20));  // to EOF
+    CHECK(std::find(lines.begin(), lines.end(), "stopped") != lines.end());
+    const int status = host.wait();
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("serve refuses to listen beyond loopback while clients cannot authenticate", "[cli][serve]") {
+    ::setenv("SWITCHBOARD__HOST__PLUGIN_DIRS", SWITCHBOARD_PLUGIN_DIR, 1);
+    switchboard::testing::TempDir scratch;
+    ::setenv("SWITCHBOARD__COST__LEDGER", (scratch.path() / "ledger.sqlite").c_str(), 1);
+    switchboard::testing::ChildProcess host(
+        {std::string(SWITCHBOARD_BINARY_DIR) + "/bin/switchboard", "serve", "--config",
+         std::string(SWITCHBOARD_SOURCE_DIR) + "/config/switchboard.toml", "--listen", "0.0.0.0:0"});
+    std::vector<std::string> lines;
+    host.read_lines(lines, SIZE_MAX, std::chrono::steady_clock::now() + std::chrono::seconds(20));
+    const int status = host.wait();
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 2);
+    CHECK(lines.empty());  // nothing served, nothing printed on stdout
+}

@@ -1,0 +1,72 @@
+// [server]: where `switchboard serve` listens and which service each embeddings model goes to.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "config/config.hpp"
+#include "config_test_support.hpp"
+
+using namespace switchboard::config;
+using switchboard::config::testing::at;
+using switchboard::config::testing::describe;
+using switchboard::config::testing::listing;
+using switchboard::config::testing::TempDir;
+
+TEST_CASE("listen addresses are HOST:PORT, IPv6 in brackets, and say what is wrong", "[config][server]") {
+    std::string why;
+    CHECK(parse_listen("127.0.0.1:8080", why) == std::pair<std::string, std::uint16_t>{"127.0.0.1", 8080});
+    CHECK(parse_listen("[::1]:0", why) == std::pair<std::string, std::uint16_t>{"::1", 0});
+    CHECK(parse_listen("localhost:65535", why) == std::pair<std::string, std::uint16_t>{"localhost", 65535});
+    CHECK_FALSE(parse_listen("8080", why));
+    CHECK(why == "expected HOST:PORT, e.g. 127.0.0.1:8080 (port 0 picks a free one)");
+    CHECK_FALSE(parse_listen("127.0.0.1:65536", why));
+    CHECK(why == "the port must be a number from 0 to 65535, got '65536'");
+    CHECK_FALSE(parse_listen(":80", why));
+    CHECK_FALSE(parse_listen("[::1]8080", why));
+    CHECK(why == "an IPv6 address is written [ADDRESS]:PORT, e.g. [::1]:8080");
+}
+
+TEST_CASE("[server] is read, and its models must name embeddings services", "[config][server]") {
+    TempDir dir;
+    auto good = dir.write("good.toml", R"([server]
+listen = "127.0.0.1:0"
+[server.models]
+"text-embedding-3-small" = "embeddings"
+
+[backends.e]
+plugin = "mock-embeddings"
+[services.embeddings]
+capability = "embeddings"
+mock = "e"
+)");
+    auto loaded = load(good, {});
+    INFO(listing(loaded.problems));
+    REQUIRE(loaded.ok());
+    CHECK(loaded.config->server.address == "127.0.0.1");
+    CHECK(loaded.config->server.port == 0);
+    CHECK(loaded.config->server.models.at("text-embedding-3-small") == "embeddings");
+
+    auto bad = dir.write("bad.toml", R"([server]
+listen = "everywhere"
+[server.models]
+"a" = "embedings"
+"b" = "documents"
+
+[backends.e]
+plugin = "mock-embeddings"
+[backends.p]
+plugin = "mock-parse"
+[services.embeddings]
+capability = "embeddings"
+mock = "e"
+[services.documents]
+capability = "parse"
+mock = "p"
+)");
+    CHECK(describe(load(bad, {}).problems) ==
+          std::vector<std::string>{
+              at(bad, 2, 10) + ": error: server.listen: invalid address 'everywhere': expected HOST:PORT, e.g. "
+                               "127.0.0.1:8080 (port 0 picks a free one)",
+              at(bad, 4, 7) + ": error: server.models.a: unknown service 'embedings' (did you mean 'embeddings'?)",
+              at(bad, 5, 7) + ": error: server.models.b: service 'documents' serves 'parse', not embeddings"});
+}

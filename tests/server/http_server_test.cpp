@@ -1,0 +1,471 @@
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+
+#include "fakes/capture_logger.hpp"
+#include "server/http_server.hpp"
+#include "server/raw_client.hpp"
+
+using namespace std::chrono_literals;
+using switchboard::LogLevel;
+using switchboard::Task;
+using switchboard::server::HttpServer;
+using switchboard::server::Request;
+using switchboard::server::Response;
+using switchboard::server::ServerOptions;
+using switchboard::testing::CaptureLogger;
+using switchboard::testing::RawClient;
+using switchboard::testing::RawResponse;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+
+namespace {
+
+Task<Response> ready(Response response) { co_return response; }
+
+Task<Response> throwing(std::string what) {
+    throw std::runtime_error(what);
+    co_return Response{};
+}
+
+// A handler call the test finishes when it chooses.
+struct Gate {
+    std::mutex mutex;
+    std::function<void(Response)> resume;
+    std::promise<void> entered;
+
+    void open(Response response) {
+        std::function<void(Response)> fn;
+        {
+            std::lock_guard lock(mutex);
+            fn = std::move(resume);
+        }
+        REQUIRE(fn);
+        fn(std::move(response));
+    }
+};
+
+Task<Response> gated(std::shared_ptr<Gate> gate) {
+    auto reply = switchboard::await_callback<Response>([gate](auto resume) {
+        std::lock_guard lock(gate->mutex);
+        gate->resume = resume;
+        gate->entered.set_value();
+    });
+    Response response = co_await reply;
+    co_return response;
+}
+
+Response text(std::string body) {
+    Response response;
+    response.content_type = "text/plain";
+    response.body = std::move(body);
+    return response;
+}
+
+// Polls `condition` until it holds or `limit` passes (for effects that follow what a socket shows).
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit = 5s) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::yield();
+    }
+    return true;
+}
+
+// A started server on its own io threads, with a handler that routes on the path.
+class ServerFixture {
+public:
+    explicit ServerFixture(ServerOptions options = {}, int threads = 2)
+        : work_(boost::asio::make_work_guard(io_)) {
+        server_.emplace(io_, std::move(options), [this](Request request) { return route(std::move(request)); },
+                        logger);
+        server_->start();
+        for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+    }
+
+    ~ServerFixture() {
+        auto stopped = std::make_shared<std::promise<void>>();
+        auto done = stopped->get_future();
+        server_->stop(0ms, [stopped] { stopped->set_value(); });
+        bool finished = done.wait_for(10s) == std::future_status::ready;
+        server_.reset();
+        work_.reset();
+        if (!finished) io_.stop();
+        for (auto& thread : threads_) thread.join();
+        CHECK(finished);
+    }
+
+    HttpServer& server() { return *server_; }
+    std::uint16_t port() { return server_->port(); }
+
+    CaptureLogger logger;
+    std::atomic<int> calls{0};
+    std::shared_ptr<Gate> gate = std::make_shared<Gate>();
+
+private:
+    Task<Response> route(Request request) {
+        ++calls;
+        if (request.path == "/throw") throw std::runtime_error("boom before the task");
+        if (request.path == "/throw-in-task") return throwing("boom inside the task");
+        if (request.path == "/gate") return gated(gate);
+        Response response = text(request.method + " " + request.target + " path=" + request.path +
+                                 " query=" + request.query + " id=" + request.request_id + "\n" + request.body);
+        response.headers.emplace_back("x-echo-custom", std::string(request.header("X-Custom").value_or("none")));
+        response.headers.emplace_back("x-echo-peer", request.peer);
+        return ready(std::move(response));
+    }
+
+    boost::asio::io_context io_;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+    std::optional<HttpServer> server_;
+    std::vector<std::thread> threads_;
+};
+
+std::string get(std::string_view target, std::string_view extra_headers = "") {
+    return "GET " + std::string(target) + " HTTP/1.1\r\nHost: test\r\n" + std::string(extra_headers) + "\r\n";
+}
+
+std::string envelope(std::string_view message, std::string_view type) {
+    return R"({"error":{"message":")" + std::string(message) + R"(","type":")" + std::string(type) +
+           R"(","param":null,"code":null}})";
+}
+
+}  // namespace
+
+TEST_CASE("answers a request with the handler's body and headers plus the server's own", "[server]") {
+    ServerFixture fixture;
+    RawClient client(fixture.port());
+    REQUIRE(client.connected());
+    REQUIRE(client.send("POST /echo?x=1&y=2 HTTP/1.1\r\nHost: test\r\nX-Custom: abc\r\n"
+                        "Authorization: Bearer sk-secret-123\r\nContent-Length: 5\r\n\r\nhello"));
+    auto response = client.read_response();
+    REQUIRE(response);
+    CHECK(response->status == 200);
+    CHECK(response->header("content-type") == "text/plain");
+    CHECK(response->header("server") == "switchboard");
+    CHECK(response->header("x-echo-custom") == "abc");
+    CHECK_THAT(*response->header("x-echo-peer"), StartsWith("127.0.0.1:"));
+    std::string id = response->header("x-request-id").value_or("");
+    CHECK_THAT(id, StartsWith("req_"));
+    CHECK(id.size() == 20);
+    CHECK(response->header("content-length") == std::to_string(response->body.size()));
+    CHECK(response->body == "POST /echo?x=1&y=2 path=/echo query=x=1&y=2 id=" + id + "\nhello");
+
+    CHECK(fixture.logger.count(LogLevel::debug, "POST /echo 200 ") == 1);
+    CHECK_FALSE(fixture.logger.contains("sk-secret-123"));
+    CHECK_FALSE(fixture.logger.contains("Authorization"));
+}
+
+TEST_CASE("reads a chunked request body", "[server]") {
+    ServerFixture fixture;
+    RawClient client(fixture.port());
+    REQUIRE(client.send("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+    auto response = client.read_response();
+    REQUIRE(response);
+    CHECK(response->status == 200);
+    CHECK_THAT(response->body, Contains("\nhello world"));
+}
+
+TEST_CASE("keeps a connection alive for a second request (one io thread)", "[server]") {
+    ServerFixture fixture({}, 1);
+    RawClient client(fixture.port());
+    REQUIRE(client.send(get("/echo?n=1")));
+    auto first = client.read_response();
+    REQUIRE(first);
+    CHECK(first->status == 200);
+    CHECK_FALSE(first->header("connection"));
+    REQUIRE(client.send(get("/echo?n=2")));
+    auto second = client.read_response();
+    REQUIRE(second);
+    CHECK(second->status == 200);
+    CHECK_THAT(second->body, StartsWith("GET /echo?n=2 "));
+    CHECK(fixture.server().open_connections() == 1);
+    CHECK(fixture.calls == 2);
+}
+
+TEST_CASE("closes the connection after the answer when the client says Connection: close", "[server]") {
+    ServerFixture fixture;
+    RawClient client(fixture.port());
+    REQUIRE(client.send(get("/echo", "Connection: close\r\n")));
+    auto response = client.read_response();
+    REQUIRE(response);
+    CHECK(response->status == 200);
+    CHECK(response->header("connection") == "close");
+    CHECK(client.wait_closed(5s) == RawClient::Event::closed);
+    CHECK(eventually([&] { return fixture.server().open_connections() == 0; }));
+}
+
+TEST_CASE("HTTP/1.0 closes unless the client asks for keep-alive", "[server]") {
+    ServerFixture fixture;
+    SECTION("no keep-alive") {
+        RawClient client(fixture.port());
+        REQUIRE(client.send("GET /echo HTTP/1.0\r\n\r\n"));
+        auto response = client.read_response();
+        REQUIRE(response);
+        CHECK(response->status == 200);
+        CHECK(client.wait_closed(5s) == RawClient::Event::closed);
+    }
+    SECTION("keep-alive") {
+        RawClient client(fixture.port());
+        REQUIRE(client.send("GET /echo HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+        auto first = client.read_response();
+        REQUIRE(first);
+        CHECK(first->header("connection") == "keep-alive");
+        REQUIRE(client.send("GET /echo HTTP/1.0\r\n\r\n"));
+        auto second = client.read_response();
+        REQUIRE(second);
+        CHECK(second->status == 200);
+        CHECK(client.wait_closed(5s) == RawClient::Event::closed);
+    }
+}
+
+TEST_CASE("echoes a sane x-request-id and replaces a missing or bad one", "[server]") {
+    ServerFixture fixture;
+    RawClient client(fixture.port());
+    auto id_for = [&](std::string_view header) {
+        REQUIRE(client.send(get("/echo", header)));
+        auto response = client.read_response();
+        REQUIRE(response);
+        std::string id = response->header("x-request-id").value_or("");
+        CHECK_THAT(response->body, Contains("id=" + id + "\n"));  // the handler saw the same id
+        return id;
+    };
+    CHECK(id_for("x-request-id: Abc-09._:z\r\n") == "Abc-09._:z");
+    std::string longest(128, 'a');
+    CHECK(id_for("X-Request-Id: " + longest + "\r\n") == longest);
+
+    std::string generated = id_for("");
+    CHECK_THAT(generated, StartsWith("req_"));
+    for (const std::string& bad : std::vector<std::string>{"x-request-id: has space\r\n", "x-request-id: semi;colon\r\n",
+                            "x-request-id: " + std::string(129, 'a') + "\r\n", "x-request-id:\r\n"}) {
+        std::string id = id_for(bad);
+        CHECK_THAT(id, StartsWith("req_"));
+        CHECK(id != generated);
+    }
+}
+
+TEST_CASE("answers 413 from the header alone when Content-Length is over the limit", "[server]") {
+    ServerOptions options;
+    options.max_body_bytes = 1000;
+    ServerFixture fixture(options);
+    RawClient client(fixture.port());
+    // The body is never sent: only an answer made from the header can arrive.
+    REQUIRE(client.send("POST /echo HTTP/1.1\r\nHost: test\r\nx-request-id: big-1\r\nContent-Length: 5000\r\n\r\n"));
+    auto response = client.read_response(10s);
+    REQUIRE(response);
+    CHECK(response->status == 413);
+    CHECK(response->header("x-request-id") == "big-1");
+    CHECK(response->header("content-type") == "application/json");
+    CHECK(response->header("server") == "switchboard");
+    CHECK(response->body ==
+          envelope("the request body is 5000 bytes, over the limit of 1000 bytes; send a smaller body",
+                   "invalid_request_error"));
+    CHECK(client.wait_closed(5s) == RawClient::Event::closed);
+    CHECK(fixture.calls == 0);
+}
+
+TEST_CASE("answers 413 when a chunked body grows over the limit", "[server]") {
+    ServerOptions options;
+    options.max_body_bytes = 1000;
+    ServerFixture fixture(options);
+    RawClient client(fixture.port());
+    std::string chunk(800, 'x');
+    REQUIRE(client.send("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n320\r\n" + chunk +
+                        "\r\n320\r\n" + chunk + "\r\n0\r\n\r\n"));
+    auto response = client.read_response();
+    REQUIRE(response);
+    CHECK(response->status == 413);
+    CHECK_THAT(response->body, Contains("over the limit of 1000 bytes"));
+    CHECK(response->header("x-request-id"));
+    CHECK(client.wait_closed(5s) == RawClient::Event::closed);
+    CHECK(fixture.calls == 0);
+}
+
+TEST_CASE("answers 431 when the request header is over the limit", "[server]") {
+    ServerOptions options;
+    options.max_header_bytes = 1024;
+    ServerFixture fixture(options);
+    RawClient client(fixture.port());
+    REQUIRE(client.send(get("/echo", "x-big: " + std::string(4000, 'a') + "\r\n")));
+    auto response = client.read_response();
+    REQUIRE(response);
+    CHECK(response->status == 431);
+    CHECK_THAT(response->header("x-request-id").value_or(""), StartsWith("req_"));
+    CHECK(response->body ==
+          envelope("the request header is larger than the limit of 1024 bytes; send fewer or shorter headers",
+                   "invalid_request_error"));
+    CHECK(client.wait_closed(5s) == RawClient::Event::closed);
+    CHECK(fixture.calls == 0);
+}
+
+TEST_CASE("cuts off a client that drips its header, however steadily", "[server]") {
+    ServerOptions options;
+    options.header_timeout = 200ms;
+    ServerFixture fixture(options);
+    auto began = std::chrono::steady_clock::now();
+    RawClient client(fixture.port());
+    REQUIRE(client.send("GET /echo HTTP/1.1\r\nx-slow: "));
+    // One byte every 50 ms: each byte comes well within 200 ms of the last, so only a deadline on
+    // the whole header can end this.
+    RawClient::Event event = RawClient::Event::timeout;
+    int bytes = 0;
+    while (bytes < 100) {
+        event = client.wait_closed(50ms);
+        if (event != RawClient::Event::timeout) break;
+        if (!client.send("a")) break;
+        ++bytes;
+    }
+    if (event == RawClient::Event::timeout) event = client.wait_closed(5s);
+    auto elapsed = std::chrono::steady_clock::now() - began;
+    CHECK(event == RawClient::Event::closed);
+    CHECK(client.unread().empty());
+    CHECK(elapsed >= 200ms);
+    CHECK(bytes < 60);  // cut off within ~3 s, not after the client gave up
+    CHECK(eventually([&] {
+        return fixture.logger.count(LogLevel::warn, "the request header did not arrive within 200 ms") == 1;
+    }));
+    CHECK(fixture.calls == 0);
+}
+
+TEST_CASE("closes a kept-alive connection after the idle timeout", "[server]") {
+    ServerOptions options;
+    options.idle_timeout = 300ms;
+    ServerFixture fixture(options);
+    RawClient client(fixture.port());
+    REQUIRE(client.send(get("/echo")));
+    REQUIRE(client.read_response());
+    auto answered = std::chrono::steady_clock::now();
+    CHECK(client.wait_closed(5s) == RawClient::Event::closed);
+    CHECK(std::chrono::steady_clock::now() - answered >= 150ms);
+    CHECK(eventually([&] { return fixture.server().open_connections() == 0; }));
+    CHECK(eventually([&] { return fixture.logger.count(LogLevel::debug, "idle for 300 ms") == 1; }));
+}
+
+TEST_CASE("answers 500 with the error envelope when the handler throws, and keeps serving", "[server]") {
+    ServerFixture fixture;
+    RawClient client(fixture.port());
+    for (auto [path, what] : {std::pair{"/throw", "boom before the task"}, std::pair{"/throw-in-task", "boom inside the task"}}) {
+        INFO(path);
+        std::string id = std::string("t") + path;
+        std::replace(id.begin(), id.end(), '/', '-');
+        REQUIRE(client.send(get(path, "x-request-id: " + id + "\r\n")));
+        auto response = client.read_response();
+        REQUIRE(response);
+        CHECK(response->status == 500);
+        CHECK(response->header("x-request-id") == id);
+        CHECK(response->header("content-type") == "application/json");
+        CHECK(response->body == envelope("internal error in the host (request " + id + ")", "server_error"));
+        CHECK(fixture.logger.has(LogLevel::error, id,
+                                 std::string("the handler failed on GET ") + path + ": " + what));
+    }
+    REQUIRE(client.send(get("/echo")));
+    auto after = client.read_response();
+    REQUIRE(after);
+    CHECK(after->status == 200);
+}
+
+TEST_CASE("stop closes idle connections at once and waits for a request in flight", "[server]") {
+    ServerFixture fixture;
+    RawClient busy(fixture.port());
+    REQUIRE(busy.send(get("/gate")));
+    REQUIRE(fixture.gate->entered.get_future().wait_for(10s) == std::future_status::ready);
+
+    RawClient idle(fixture.port());
+    REQUIRE(idle.send(get("/echo")));
+    REQUIRE(idle.read_response());
+
+    auto stopped = std::make_shared<std::promise<void>>();
+    auto done = stopped->get_future();
+    std::atomic<int> done_calls{0};
+    fixture.server().stop(10s, [stopped, &done_calls] {
+        ++done_calls;
+        stopped->set_value();
+    });
+    CHECK(idle.wait_closed(5s) == RawClient::Event::closed);
+    CHECK(eventually([&] { return fixture.server().open_connections() == 1; }));
+    CHECK(done.wait_for(0ms) == std::future_status::timeout);
+
+    Response late = text("late answer");
+    fixture.gate->open(std::move(late));
+    auto response = busy.read_response();
+    REQUIRE(response);
+    CHECK(response->status == 200);
+    CHECK(response->body == "late answer");
+    CHECK(response->header("connection") == "close");
+    CHECK(busy.wait_closed(5s) == RawClient::Event::closed);
+    REQUIRE(done.wait_for(10s) == std::future_status::ready);
+    CHECK(done_calls == 1);
+    CHECK(fixture.server().open_connections() == 0);
+    CHECK_FALSE(RawClient(fixture.port()).connected());
+}
+
+TEST_CASE("stop closes a request still in flight when the grace period ends", "[server]") {
+    ServerFixture fixture;
+    RawClient busy(fixture.port());
+    REQUIRE(busy.send(get("/gate", "x-request-id: slow-1\r\n")));
+    REQUIRE(fixture.gate->entered.get_future().wait_for(10s) == std::future_status::ready);
+
+    auto stopped = std::make_shared<std::promise<void>>();
+    auto done = stopped->get_future();
+    fixture.server().stop(200ms, [stopped] { stopped->set_value(); });
+    CHECK(busy.wait_closed(5s) == RawClient::Event::closed);
+    CHECK(busy.unread().empty());
+    REQUIRE(done.wait_for(10s) == std::future_status::ready);
+    CHECK(fixture.server().open_connections() == 0);
+
+    // The handler finishing afterwards finds no one to answer, harmlessly.
+    fixture.gate->open(text("too late"));
+    CHECK(eventually([&] {
+        return fixture.logger.has(LogLevel::debug, "slow-1",
+                                  "GET /gate 200: the connection closed before the answer was ready");
+    }));
+}
+
+TEST_CASE("start names the address and the reason when the port is taken", "[server]") {
+    ServerFixture fixture;
+    boost::asio::io_context io;
+    CaptureLogger logger;
+    ServerOptions options;
+    options.port = fixture.port();
+    HttpServer second(io, options, [](Request) { return ready(Response{}); }, logger);
+    REQUIRE_THROWS_WITH(second.start(), Contains("cannot listen on 127.0.0.1:" + std::to_string(fixture.port())) &&
+                                            Contains("already in use"));
+}
+
+TEST_CASE("serves many connections at once on two io threads", "[server]") {
+    ServerFixture fixture({}, 2);
+    constexpr int kClients = 8;
+    constexpr int kRequests = 25;
+    std::atomic<int> ok{0};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < kClients; ++c) {
+        clients.emplace_back([&, c] {
+            RawClient client(fixture.port());
+            for (int r = 0; r < kRequests; ++r) {
+                std::string body = "client " + std::to_string(c) + " request " + std::to_string(r);
+                if (!client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) +
+                                 "\r\n\r\n" + body)) {
+                    return;
+                }
+                auto response = client.read_response();
+                if (response && response->status == 200 && response->body.ends_with("\n" + body)) ++ok;
+            }
+        });
+    }
+    for (auto& thread : clients) thread.join();
+    CHECK(ok == kClients * kRequests);
+    CHECK(fixture.calls == kClients * kRequests);
+}

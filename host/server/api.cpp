@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 
 #include "cost/money.hpp"
+#include "cost/reports.hpp"
+#include "ledger/export.hpp"
 #include "wire/openai_api.hpp"
 
 namespace switchboard::server {
@@ -15,7 +17,8 @@ struct Route {
     std::string_view method;
 };
 
-constexpr std::array<Route, 3> routes{{{"/healthz", "GET"}, {"/readyz", "GET"}, {"/v1/embeddings", "POST"}}};
+constexpr std::array<Route, 4> routes{
+    {{"/healthz", "GET"}, {"/readyz", "GET"}, {"/v1/status", "GET"}, {"/v1/embeddings", "POST"}}};
 
 Response json_response(int status, std::string body) {
     Response response;
@@ -55,6 +58,7 @@ Task<Response> Api::handle(Request request) {
         }
         if (request.path == "/healthz") co_return healthz();
         if (request.path == "/readyz") co_return readyz();
+        if (request.path == "/v1/status") co_return status();
         auto answer = embeddings(std::move(request));
         co_return co_await std::move(answer);
     }
@@ -82,6 +86,92 @@ Response Api::readyz() const {
     body["status"] = failing.empty() ? "ready" : "not ready";
     body["checks"] = std::move(checks);
     return json_response(failing.empty() ? 200 : 503, boost::json::serialize(body));
+}
+
+Response Api::status() const {
+    using ledger::json_string;
+    const auto& config = *runtime_.config();
+    auto& policy = runtime_.cost();
+    const auto& zone = policy.zone();
+    std::string out = "{\"services\":{";
+    bool first = true;
+    for (const auto& [name, service] : config.services) {
+        std::string real;
+        for (const auto& backend : service.real) real += (real.empty() ? "" : ",") + json_string(backend);
+        out += (first ? "" : ",") + json_string(name) + ":{\"capability\":" + json_string(service.capability) +
+               ",\"mode\":" + json_string(config::to_string(runtime_.router().mode(name))) + ",\"real\":[" + real +
+               "],\"mock\":" + (service.mock.empty() ? "null" : json_string(service.mock)) + "}";
+        first = false;
+    }
+    out += "},\"backends\":{";
+    std::map<std::string, cost::RateState> rates;
+    for (auto& rate : policy.rates()) rates.emplace(rate.backend, rate);
+    first = true;
+    for (const auto& [name, health] : runtime_.health().snapshot_all()) {
+        auto plugin = config.backends.find(name);
+        out += (first ? "" : ",") + json_string(name) + ":{\"plugin\":" +
+               json_string(plugin == config.backends.end() ? "" : plugin->second.plugin) +
+               ",\"health\":" + json_string(health::to_string(health.state)) +
+               ",\"circuit\":" + json_string(health::to_string(health.circuit)) +
+               ",\"consecutive_failures\":" + std::to_string(health.consecutive_failures) +
+               ",\"last_error\":" + (health.last_error ? json_string(describe(*health.last_error)) : "null") +
+               ",\"upstream\":{";
+        bool first_detail = true;
+        for (const auto& [label, value] : runtime_.status_details(name)) {
+            out += (first_detail ? "" : ",") + json_string(label) + ":" + json_string(value);
+            first_detail = false;
+        }
+        out += "},\"rate_limit\":";
+        if (auto rate = rates.find(name); rate != rates.end()) {
+            const auto& r = rate->second;
+            auto limit = [](const std::optional<std::int64_t>& value) {
+                return value ? std::to_string(*value) : std::string("null");
+            };
+            out += "{\"rpm\":" + limit(r.requests_per_minute) + ",\"requests_left\":" +
+                   std::to_string(static_cast<std::int64_t>(r.requests_available)) + ",\"tpm\":" +
+                   limit(r.tokens_per_minute) + ",\"tokens_left\":" +
+                   std::to_string(static_cast<std::int64_t>(r.tokens_available)) + "}";
+        } else {
+            out += "null";
+        }
+        out += "}";
+        first = false;
+    }
+
+    // Forecasts come from the ledger's rows, as `switchboard costs forecast` makes them.
+    std::map<std::string, cost::CapForecast> forecasts;
+    try {
+        const auto now = std::chrono::system_clock::now();
+        ledger::Reader reader(config.cost.ledger);
+        for (auto& cap : cost::forecast_report(config, &reader, zone, now, std::nullopt).forecast.caps) {
+            forecasts.emplace(cost::id_of(cap.key), cap);
+        }
+    } catch (const ledger::LedgerError&) {
+        // No ledger to read: caps are shown without a forecast; "ledger" below says why.
+    }
+    out += "},\"caps\":[";
+    first = true;
+    for (const auto& cap : policy.caps()) {
+        const std::string id = cost::id_of(cap.key);
+        auto forecast = forecasts.find(id);
+        out += std::string(first ? "" : ",") + "{\"cap\":" + json_string(id) +
+               ",\"spent_usd\":" + cost::to_decimal(cap.spent) + ",\"held_usd\":" + cost::to_decimal(cap.reserved) +
+               ",\"limit_usd\":" + cost::to_decimal(cap.limit) +
+               ",\"alert_percent\":" + std::to_string(cap.alert_percent) +
+               ",\"resets_at\":" + json_string(zone.format(cap.resets_at)) + ",\"projected_usd\":" +
+               (forecast == forecasts.end() ? "null" : cost::to_decimal(forecast->second.projected)) +
+               ",\"reached_at\":" +
+               (forecast == forecasts.end() || !forecast->second.reached_at
+                    ? "null"
+                    : json_string(zone.format(*forecast->second.reached_at))) +
+               "}";
+        first = false;
+    }
+    auto failure = policy.ledger_failure();
+    out += "],\"ledger\":{\"path\":" + json_string(config.cost.ledger.string()) +
+           ",\"healthy\":" + (policy.ledger_healthy() ? "true" : "false") +
+           ",\"failure\":" + (failure ? json_string(*failure) : "null") + "}}";
+    return json_response(200, std::move(out));
 }
 
 std::string Api::service_for_model(const std::string& model) const {

@@ -82,6 +82,22 @@ TEST_CASE("serve answers OpenAI embeddings on a free loopback port and stops cle
     CHECK(embedded.headers["x-switchboard-backend"] == "mock-embed");
     CHECK(embedded.headers["x-switchboard-cost-usd"] == "0.00");
 
+    auto status_page = send(port, http::verb::get, "/v1/status");
+    CHECK(status_page.status == 200);
+    auto state = boost::json::parse(status_page.body);
+    CHECK(state.at("services").at("embeddings").at("mode") == "mock");
+    CHECK(state.at("services").at("documents").at("mock") == "mock-parse");
+    CHECK(state.at("backends").at("mock-embed").at("plugin") == "mock-embeddings");
+    CHECK(state.at("backends").at("mock-embed").at("circuit") == "closed");
+    CHECK(state.at("backends").at("mock-embed").at("last_error").is_null());
+    const auto& caps = state.at("caps").as_array();
+    REQUIRE(caps.size() == 2);  // the shipped global daily and monthly caps
+    CHECK(caps[0].at("cap") == "global.day");
+    CHECK(caps[0].at("limit_usd").as_double() == 10.0);
+    CHECK(caps[0].at("spent_usd").as_double() == 0.0);
+    CHECK(caps[0].at("projected_usd").as_double() == 0.0);  // mocks spend nothing
+    CHECK(state.at("ledger").at("healthy") == true);
+
     auto bad = send(port, http::verb::post, "/v1/embeddings", R"({"model":"m","input":""})");
     CHECK(bad.status == 400);
     CHECK(boost::json::parse(bad.body).at("error").at("param") == "input");

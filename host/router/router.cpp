@@ -324,6 +324,7 @@ Task<Router::Attempted<typename Operation::Response>> Router::route(const std::s
     const auto timeout = route.settings.fallback_timeout;
     std::vector<FallbackStep> fallbacks;
     std::vector<cost::BilledAttempt> maybe_billed;
+    std::chrono::nanoseconds backend_time{0};
     for (std::size_t i = 0; i < targets.size(); ++i) {
         const Target& target = *targets[i];
         const bool last = i + 1 == targets.size();
@@ -356,9 +357,10 @@ Task<Router::Attempted<typename Operation::Response>> Router::route(const std::s
                 if (!is_availability_failure(refusal.kind)) {
                     log_line(logger_, LogLevel::info, request_id, "service '{}': backend '{}' cannot take this call: {}",
                              service, target.name, describe(refusal));
-                    co_return Attempt{Routed<Response>{std::move(refusal), target.name, std::move(fallbacks),
-                                                       std::move(request_id), mode},
-                                      std::nullopt, std::move(maybe_billed)};
+                    Routed<Response> routed{std::move(refusal), target.name, std::move(fallbacks),
+                                            std::move(request_id), mode};
+                    routed.backend_time = backend_time;
+                    co_return Attempt{std::move(routed), std::nullopt, std::move(maybe_billed)};
                 }
                 // info, not warn: at a cap every call says this; the cap's alerts are the warnings.
                 log_line(logger_, LogLevel::info, request_id, "service '{}': skipping backend '{}': {}; next: {}",
@@ -395,6 +397,7 @@ Task<Router::Attempted<typename Operation::Response>> Router::route(const std::s
         auto answer = health::race_timeout<Response>(target.label, clock_, timeout, std::move(cancellation),
                                                      std::move(call), std::move(on_timeout));
         Result<Response> result = co_await answer;
+        backend_time += clock_.now() - started;
         // budget_exceeded is the host's own verdict; from a plugin it is the upstream's quota.
         if (!result.ok() && result.error().kind == ErrorKind::budget_exceeded) result.error().kind = ErrorKind::quota;
 
@@ -410,9 +413,9 @@ Task<Router::Attempted<typename Operation::Response>> Router::route(const std::s
             log_line(logger_, LogLevel::debug, request_id, "service '{}': backend '{}' served in {} ms",
                      service, target.name,
                      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started).count());
-            co_return Attempt{Routed<Response>{std::move(result), target.name, std::move(fallbacks),
-                                               std::move(request_id), mode},
-                              std::move(admission), std::move(maybe_billed)};
+            Routed<Response> routed{std::move(result), target.name, std::move(fallbacks), std::move(request_id), mode};
+            routed.backend_time = backend_time;
+            co_return Attempt{std::move(routed), std::move(admission), std::move(maybe_billed)};
         }
 
         Error& error = result.error();
@@ -421,9 +424,9 @@ Task<Router::Attempted<typename Operation::Response>> Router::route(const std::s
             log_line(logger_, error.kind == ErrorKind::internal ? LogLevel::error : LogLevel::debug,
                      request_id, "service '{}': backend '{}' answered {} (not a reason to fall back)",
                      service, target.name, describe(error));
-            co_return Attempt{Routed<Response>{std::move(result), target.name, std::move(fallbacks),
-                                               std::move(request_id), mode},
-                              std::move(admission), std::move(maybe_billed)};
+            Routed<Response> routed{std::move(result), target.name, std::move(fallbacks), std::move(request_id), mode};
+            routed.backend_time = backend_time;
+            co_return Attempt{std::move(routed), std::move(admission), std::move(maybe_billed)};
         }
         log_line(logger_, LogLevel::warn, request_id, "service '{}': backend '{}' failed ({}); next: {}",
                  service, target.name, describe(error), next);
@@ -437,8 +440,9 @@ Task<Router::Attempted<typename Operation::Response>> Router::route(const std::s
 
     Error error = no_backend_left(route, mode, request_id, fallbacks);
     log_line(logger_, LogLevel::warn, request_id, "{}", error.message);
-    co_return Attempt{Routed<Response>{std::move(error), {}, std::move(fallbacks), std::move(request_id), mode},
-                      std::nullopt, std::move(maybe_billed)};
+    Routed<Response> routed{std::move(error), {}, std::move(fallbacks), std::move(request_id), mode};
+    routed.backend_time = backend_time;
+    co_return Attempt{std::move(routed), std::nullopt, std::move(maybe_billed)};
 }
 
 Status Router::set_mode(std::string_view service, Mode mode) {

@@ -50,6 +50,7 @@ struct Routed {
     config::Mode mode;
     cost::Money cost{};         // real spend of this call
     cost::Money shadow_cost{};  // what it would have cost on the real backend, when a mock answered
+    std::chrono::nanoseconds backend_time{};  // inside backends' calls (plugin and upstream), all attempts
 };
 
 struct CallOptions {

@@ -1,6 +1,9 @@
 #include "server/api.hpp"
 
+#include <algorithm>
 #include <array>
+#include <chrono>
+#include <cstdio>
 
 #include <boost/json.hpp>
 
@@ -31,7 +34,14 @@ Response error_response(const wire::ApiError& error) { return json_response(erro
 
 // What the router did with a call, as response headers.
 template <class T>
-void add_route_headers(Response& response, const router::Routed<T>& routed) {
+void add_route_headers(Response& response, const router::Routed<T>& routed,
+                       std::chrono::steady_clock::time_point started) {
+    // Time spent in the host: the whole answer, less the time inside the backends' calls.
+    const auto total = std::chrono::steady_clock::now() - started;
+    const auto overhead = std::max(std::chrono::nanoseconds{0}, total - routed.backend_time);
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3f", std::chrono::duration<double, std::milli>(overhead).count());
+    response.headers.emplace_back("x-switchboard-overhead-ms", text);
     if (!routed.backend.empty()) response.headers.emplace_back("x-switchboard-backend", routed.backend);
     if (!routed.fallbacks.empty()) {
         response.headers.emplace_back("x-switchboard-fallback",
@@ -184,6 +194,7 @@ std::string Api::service_for_model(const std::string& model) const {
 }
 
 Task<Response> Api::embeddings(Request request) {
+    const auto started = std::chrono::steady_clock::now();
     wire::ApiError problem;
     auto parsed = wire::parse_openai_embeddings(request.body, problem);
     if (!parsed) co_return error_response(problem);
@@ -214,7 +225,7 @@ Task<Response> Api::embeddings(Request request) {
             response.headers.emplace_back("retry-after-ms", std::to_string(error.retry_after->count()));
         }
     }
-    add_route_headers(response, routed);
+    add_route_headers(response, routed, started);
     co_return response;
 }
 

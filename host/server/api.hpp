@@ -18,7 +18,8 @@ namespace switchboard::server {
 //                        else the first embeddings service)
 // Unknown paths are 404 and known paths with another method 405, in the OpenAI error envelope.
 // Every answer to a call carries x-switchboard-backend, x-switchboard-fallback (when it fell
-// back), x-switchboard-cost-usd. `runtime` must be ok() and outlive the Api.
+// back), x-switchboard-cost-usd and x-switchboard-overhead-ms (the time in the host: the whole
+// answer less the time inside the backends' calls). `runtime` must be ok() and outlive the Api.
 class Api {
 public:
     explicit Api(runtime::Runtime& runtime);

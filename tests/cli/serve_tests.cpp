@@ -81,6 +81,9 @@ TEST_CASE("serve answers OpenAI embeddings on a free loopback port and stops cle
     CHECK(body.at("data").as_array()[0].at("embedding").as_array().size() == 1536);
     CHECK(embedded.headers["x-switchboard-backend"] == "mock-embed");
     CHECK(embedded.headers["x-switchboard-cost-usd"] == "0.00");
+    const std::string overhead(embedded.headers["x-switchboard-overhead-ms"]);
+    REQUIRE_FALSE(overhead.empty());
+    CHECK(std::stod(overhead) >= 0.0);
 
     auto status_page = send(port, http::verb::get, "/v1/status");
     CHECK(status_page.status == 200);

@@ -437,3 +437,16 @@ TEST_CASE("many calls in flight at once, started from several threads, all finis
     CHECK(finished == threads * per_thread);
     CHECK(served_by_mock == threads * per_thread);
 }
+
+TEST_CASE("a routed call reports the time spent inside the backends, every attempt added up", "[router]") {
+    RouterRig rig(Mode::hybrid);
+    rig.build();
+    rig.fake("real-a").script(Step::fail(ErrorKind::unavailable, "down").after(std::chrono::milliseconds(40)));
+    rig.fake("real-b").script(Step::answer().after(std::chrono::milliseconds(25)));
+
+    auto routed = rig.embed({"one"});
+
+    REQUIRE(routed.result.ok());
+    CHECK(routed.backend == "real-b");
+    CHECK(routed.backend_time == std::chrono::milliseconds(65));
+}

@@ -7,7 +7,7 @@ packages=(
   g++ cmake ninja-build pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-filesystem1.81-dev
   libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev catch2
-  libcurl4-openssl-dev libsqlite3-dev libssl-dev
+  libcurl4-openssl-dev libsqlite3-dev libssl-dev prometheus-cpp-dev
 )
 
 missing=()

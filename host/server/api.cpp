@@ -20,8 +20,11 @@ struct Route {
     std::string_view method;
 };
 
-constexpr std::array<Route, 4> routes{
-    {{"/healthz", "GET"}, {"/readyz", "GET"}, {"/v1/status", "GET"}, {"/v1/embeddings", "POST"}}};
+constexpr std::array<Route, 5> routes{{{"/healthz", "GET"},
+                                       {"/readyz", "GET"},
+                                       {"/metrics", "GET"},
+                                       {"/v1/status", "GET"},
+                                       {"/v1/embeddings", "POST"}}};
 
 Response json_response(int status, std::string body) {
     Response response;
@@ -69,6 +72,11 @@ Task<Response> Api::handle(Request request) {
         if (request.path == "/healthz") co_return healthz();
         if (request.path == "/readyz") co_return readyz();
         if (request.path == "/v1/status") co_return status();
+        if (request.path == "/metrics") {
+            Response metrics = json_response(200, metrics_.render(runtime_));
+            metrics.content_type = "text/plain; version=0.0.4; charset=utf-8";
+            co_return metrics;
+        }
         auto answer = embeddings(std::move(request));
         co_return co_await std::move(answer);
     }
@@ -226,6 +234,8 @@ Task<Response> Api::embeddings(Request request) {
         }
     }
     add_route_headers(response, routed, started);
+    metrics_.record(service, routed, routed.result.ok() ? &routed.result.value().usage : nullptr,
+                    std::chrono::steady_clock::now() - started);
     co_return response;
 }
 

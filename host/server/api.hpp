@@ -4,6 +4,7 @@
 
 #include "runtime/runtime.hpp"
 #include "server/http_server.hpp"
+#include "server/service_metrics.hpp"
 #include "switchboard/task.hpp"
 
 namespace switchboard::server {
@@ -11,6 +12,7 @@ namespace switchboard::server {
 // The routes `switchboard serve` answers, over a running host:
 //   GET  /healthz        the process is alive (no checks)
 //   GET  /readyz         config loaded, plugins started, ledger writable (503 with the reason otherwise)
+//   GET  /metrics        Prometheus text format (see ServiceMetrics)
 //   GET  /v1/status      per service its mode; per backend its health, circuit, last error, what
 //                        its upstream last said and its rate-limit headroom; per cap spent, held,
 //                        limit and forecast; the ledger's state
@@ -34,6 +36,7 @@ private:
     std::string service_for_model(const std::string& model) const;
 
     runtime::Runtime& runtime_;
+    ServiceMetrics metrics_;
 };
 
 }  // namespace switchboard::server

@@ -85,6 +85,18 @@ TEST_CASE("serve answers OpenAI embeddings on a free loopback port and stops cle
     REQUIRE_FALSE(overhead.empty());
     CHECK(std::stod(overhead) >= 0.0);
 
+    auto metrics = send(port, http::verb::get, "/metrics");
+    CHECK(metrics.status == 200);
+    CHECK(std::string(metrics.headers["Content-Type"]).starts_with("text/plain; version=0.0.4"));
+    INFO(metrics.body);
+    CHECK(metrics.body.find(R"(switchboard_requests_total{backend="mock-embed",outcome="ok",service="embeddings"} 1)") !=
+          std::string::npos);
+    CHECK(metrics.body.find(R"(switchboard_budget_remaining_usd{cap="global.day"} 10)") != std::string::npos);
+    CHECK(metrics.body.find(R"(switchboard_backend_healthy{backend="mock-embed"})") != std::string::npos);
+    CHECK(metrics.body.find(R"(switchboard_host_overhead_seconds_count{service="embeddings"} 1)") != std::string::npos);
+    CHECK(metrics.body.find(R"(switchboard_input_tokens_total{backend="mock-embed",service="embeddings"})") !=
+          std::string::npos);
+
     auto status_page = send(port, http::verb::get, "/v1/status");
     CHECK(status_page.status == 200);
     auto state = boost::json::parse(status_page.body);

@@ -56,14 +56,17 @@ int serve_command(const ServeOptions& options, std::ostream& out, std::ostream& 
         server_options.address = listen->first;
         server_options.port = listen->second;
     }
-    // Clients cannot authenticate yet, so the service never leaves this machine.
-    if (!is_loopback(server_options.address)) {
+    // Without client keys nobody has to authenticate, so the service never leaves this machine.
+    const bool open_to_all = config.server.clients.empty();
+    if (open_to_all && !is_loopback(server_options.address)) {
         err << "error: cannot listen on " << server_options.address
-            << ": no client keys are configured, so the host serves loopback only; listen on 127.0.0.1 or ::1\n";
+            << ": no client keys are configured ([server.clients]), so the host serves loopback only; listen on "
+               "127.0.0.1 or ::1, or add client keys\n";
         return exit_usage;
     }
 
-    server::Api api(runtime);
+    log::ComponentLogger audit(logger, "audit");
+    server::Api api(runtime, audit);
     server::HttpServer server(io, server_options, [&api](server::Request request) { return api.handle(std::move(request)); },
                               logger);
     try {
@@ -75,8 +78,11 @@ int serve_command(const ServeOptions& options, std::ostream& out, std::ostream& 
     const std::string host = server_options.address.find(':') != std::string::npos ? "[" + server_options.address + "]"
                                                                                     : server_options.address;
     const std::string url = "http://" + host + ":" + std::to_string(server.port());
-    out << "Switchboard is serving on " << url << " (loopback only; Ctrl-C to stop)\n"
+    out << "Switchboard is serving on " << url
+        << (open_to_all ? " (loopback only, no client keys; Ctrl-C to stop)\n"
+                        : " (" + std::to_string(config.server.clients.size()) + " client key(s); Ctrl-C to stop)\n")
         << "  curl " << url << "/v1/embeddings -H 'Content-Type: application/json' \\\n"
+        << (open_to_all ? "" : "       -H \"Authorization: Bearer $SWITCHBOARD_KEY\" \\\n")
         << "       -d '{\"model\":\"text-embedding-3-small\",\"input\":\"hello\"}'\n"
         << std::flush;
 

@@ -43,11 +43,20 @@ struct HostSettings {
     LogLevel log_level = LogLevel::info;
 };
 
+// [server.clients.NAME]: one client allowed to call the service. Only the SHA-256 of its key is
+// kept (`printf %s "$KEY" | sha256sum`).
+struct ClientSettings {
+    std::string name;
+    std::string key_sha256;             // 64 lowercase hex characters
+    std::vector<std::string> services;  // the services it may call; empty: all
+};
+
 // [server]: the HTTP service `switchboard serve` runs.
 struct ServerSettings {
     std::string address = "127.0.0.1";
     std::uint16_t port = 8080;                   // 0: a free port, printed at start
     std::map<std::string, std::string> models;   // [server.models]: request model -> service
+    std::map<std::string, ClientSettings> clients;  // none: no authentication, loopback only
 };
 
 // "HOST:PORT" (IPv6 as "[::1]:8080") into address and port; nullopt with `why` set if malformed.

@@ -444,6 +444,41 @@ void Loader::read_server(const toml::table& table) {
             }
         }
     }
+    auto read_hash = [&](const toml::node& node, const std::string& path) -> std::optional<std::string> {
+        auto text = read_string(node, path);
+        if (!text) return std::nullopt;
+        if (!is_sha256_hex(*text)) {
+            error(where(node, path), path,
+                  "expected the SHA-256 of the key as 64 lowercase hex characters (printf %s \"$KEY\" | sha256sum), "
+                  "never the key itself");
+            return std::nullopt;
+        }
+        return text;
+    };
+    if (const auto* node = table.get("clients")) {
+        if (const auto* clients = read_table(*node, "server.clients")) {
+            for (auto&& [name, value] : *clients) {
+                const std::string path = join_key_path("server.clients", name.str());
+                const auto* entry = read_table(value, path);
+                if (!entry) continue;
+                check_keys(*entry, path, client_keys);
+                ClientSettings client;
+                client.name = std::string(name.str());
+                if (require(*entry, "key_sha256", path)) {
+                    if (auto hash = read_hash(*entry->get("key_sha256"), join_key_path(path, "key_sha256"))) {
+                        client.key_sha256 = *hash;
+                    }
+                }
+                if (const auto* services = entry->get("services")) {
+                    for (auto& [service, at] : read_string_array(*services, join_key_path(path, "services"))
+                                                   .value_or(std::vector<std::pair<std::string, Position>>{})) {
+                        client.services.push_back(std::move(service));
+                    }
+                }
+                server.clients[client.name] = std::move(client);
+            }
+        }
+    }
     if (const auto* node = table.get("models")) {
         if (const auto* models = read_table(*node, "server.models")) {
             for (auto&& [model, value] : *models) {

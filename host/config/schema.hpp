@@ -75,8 +75,11 @@ inline constexpr std::array<KeySpec, 6> service_keys{{{"capability", ValueKind::
                                                       {"fallback_timeout", ValueKind::string},
                                                       {"caps", ValueKind::table}}};
 
-inline constexpr std::array<KeySpec, 2> server_keys{{{"listen", ValueKind::string},
-                                                     {"models", ValueKind::table}}};
+inline constexpr std::array<KeySpec, 3> server_keys{{{"listen", ValueKind::string},
+                                                     {"models", ValueKind::table},
+                                                     {"clients", ValueKind::table}}};
+inline constexpr std::array<KeySpec, 2> client_keys{{{"key_sha256", ValueKind::string},
+                                                     {"services", ValueKind::string_array}}};
 
 inline constexpr std::array<KeySpec, 7> root_keys{{{"host", ValueKind::table},
                                                    {"health", ValueKind::table},

@@ -6,6 +6,9 @@
 #include <cstdio>
 
 #include <boost/json.hpp>
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 
 #include "cost/money.hpp"
 #include "cost/reports.hpp"
@@ -53,9 +56,46 @@ void add_route_headers(Response& response, const router::Routed<T>& routed,
     response.headers.emplace_back("x-switchboard-cost-usd", cost::to_decimal(routed.cost));
 }
 
+std::string sha256_hex(std::string_view text) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char byte : digest) {
+        out += hex[byte >> 4];
+        out += hex[byte & 15];
+    }
+    return out;
+}
+
+wire::ApiError unauthorized(std::string message) {
+    wire::ApiError error;
+    error.status = 401;
+    error.message = std::move(message);
+    error.code = "invalid_api_key";
+    return error;
+}
+
 }  // namespace
 
-Api::Api(runtime::Runtime& runtime) : runtime_(runtime) {}
+Api::Api(runtime::Runtime& runtime, Logger& audit) : runtime_(runtime), audit_(audit) {}
+
+std::optional<const config::ClientSettings*> Api::authenticate(const Request& request) const {
+    const auto& clients = runtime_.config()->server.clients;
+    if (clients.empty()) return nullptr;
+    auto header = request.header("authorization");
+    if (!header || !header->starts_with("Bearer ") || header->size() <= 7) return std::nullopt;
+    const std::string presented = sha256_hex(header->substr(7));
+    const config::ClientSettings* match = nullptr;
+    for (const auto& [name, client] : clients) {  // every client compared, in constant time each
+        if (client.key_sha256.size() == presented.size() &&
+            CRYPTO_memcmp(client.key_sha256.data(), presented.data(), presented.size()) == 0) {
+            match = &client;
+        }
+    }
+    if (match == nullptr) return std::nullopt;
+    return match;
+}
 
 Task<Response> Api::handle(Request request) {
     for (const auto& route : routes) {
@@ -71,13 +111,20 @@ Task<Response> Api::handle(Request request) {
         }
         if (request.path == "/healthz") co_return healthz();
         if (request.path == "/readyz") co_return readyz();
+        auto client = authenticate(request);
+        if (!client) {
+            co_return error_response(unauthorized(
+                request.header("authorization")
+                    ? "the API key is not valid for this host; check the key (it is never logged or echoed)"
+                    : "this host needs an API key: send it as 'Authorization: Bearer KEY'"));
+        }
         if (request.path == "/v1/status") co_return status();
         if (request.path == "/metrics") {
             Response metrics = json_response(200, metrics_.render(runtime_));
             metrics.content_type = "text/plain; version=0.0.4; charset=utf-8";
             co_return metrics;
         }
-        auto answer = embeddings(std::move(request));
+        auto answer = embeddings(std::move(request), *client);
         co_return co_await std::move(answer);
     }
     wire::ApiError error;
@@ -201,7 +248,7 @@ std::string Api::service_for_model(const std::string& model) const {
     return {};
 }
 
-Task<Response> Api::embeddings(Request request) {
+Task<Response> Api::embeddings(Request request, const config::ClientSettings* client) {
     const auto started = std::chrono::steady_clock::now();
     wire::ApiError problem;
     auto parsed = wire::parse_openai_embeddings(request.body, problem);
@@ -215,9 +262,16 @@ Task<Response> Api::embeddings(Request request) {
         problem.code = "model_not_found";
         co_return error_response(problem);
     }
+    if (client != nullptr && !client->services.empty() &&
+        std::find(client->services.begin(), client->services.end(), service) == client->services.end()) {
+        problem.status = 403;
+        problem.message = "client '" + client->name + "' may not call service '" + service + "'";
+        problem.code = "service_not_allowed";
+        co_return error_response(problem);
+    }
     router::CallOptions options;
     options.request_id = request.request_id;
-    options.client = "http";
+    options.client = client != nullptr ? client->name : "local";
     auto routing = runtime_.router().embed(service, std::move(call.request), std::move(options));
     auto routed = co_await std::move(routing);
 
@@ -236,6 +290,14 @@ Task<Response> Api::embeddings(Request request) {
     add_route_headers(response, routed, started);
     metrics_.record(service, routed, routed.result.ok() ? &routed.result.value().usage : nullptr,
                     std::chrono::steady_clock::now() - started);
+    if (audit_.enabled(LogLevel::info)) {
+        audit_.log(LogLevel::info, routed.request_id,
+                   fmt::format("client={} service={} backend={} outcome={} cost_usd={} status={}",
+                               client != nullptr ? client->name : "local", service,
+                               routed.backend.empty() ? "-" : routed.backend,
+                               routed.result.ok() ? "ok" : to_string(routed.result.error().kind),
+                               cost::to_decimal(routed.cost), response.status));
+    }
     co_return response;
 }
 

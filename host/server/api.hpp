@@ -19,23 +19,30 @@ namespace switchboard::server {
 //   POST /v1/embeddings  OpenAI-compatible; the request's model picks the service ([server.models],
 //                        else the first embeddings service)
 // Unknown paths are 404 and known paths with another method 405, in the OpenAI error envelope.
+// With client keys configured ([server.clients]), every route but /healthz and /readyz needs
+// `Authorization: Bearer KEY`; the key's SHA-256 is compared with each client's in constant time
+// (401 invalid_api_key otherwise, 403 for a service the client may not call). Each call is
+// written to `audit` as one line: request id, client, service, backend, outcome, cost; never a key.
 // Every answer to a call carries x-switchboard-backend, x-switchboard-fallback (when it fell
 // back), x-switchboard-cost-usd and x-switchboard-overhead-ms (the time in the host: the whole
 // answer less the time inside the backends' calls). `runtime` must be ok() and outlive the Api.
 class Api {
 public:
-    explicit Api(runtime::Runtime& runtime);
+    Api(runtime::Runtime& runtime, Logger& audit);
 
     Task<Response> handle(Request request);
 
 private:
-    Task<Response> embeddings(Request request);
+    Task<Response> embeddings(Request request, const config::ClientSettings* client);
     Response healthz() const;
     Response readyz() const;
     Response status() const;
     std::string service_for_model(const std::string& model) const;
+    // The client the request's bearer key belongs to ("" when no clients are configured), or nullopt.
+    std::optional<const config::ClientSettings*> authenticate(const Request& request) const;
 
     runtime::Runtime& runtime_;
+    Logger& audit_;
     ServiceMetrics metrics_;
 };
 

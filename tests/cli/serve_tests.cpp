@@ -28,13 +28,15 @@ struct Answer {
 };
 
 // One request on a fresh connection.
-Answer send(std::uint16_t port, http::verb verb, const std::string& target, const std::string& body = "") {
+Answer send(std::uint16_t port, http::verb verb, const std::string& target, const std::string& body = "",
+            const std::string& key = "") {
     boost::asio::io_context io;
     boost::beast::tcp_stream stream(io);
     stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
     http::request<http::string_body> request(verb, target, 11);
     request.set(http::field::host, "127.0.0.1");
     request.set(http::field::content_type, "application/json");
+    if (!key.empty()) request.set(http::field::authorization, "Bearer " + key);
     request.body() = body;
     request.prepare_payload();
     http::write(stream, request);
@@ -143,4 +145,74 @@ TEST_CASE("serve refuses to listen beyond loopback while clients cannot authenti
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 2);
     CHECK(lines.empty());  // nothing served, nothing printed on stdout
+}
+
+TEST_CASE("with client keys every call needs a key, the key is never logged, and each call is audited",
+          "[cli][serve]") {
+    switchboard::testing::TempDir scratch;
+    const std::string key = "sk-switchboard-TESTKEY-0123456789abcdef";
+    // printf %s "$key" | sha256sum
+    const std::string key_sha256 = "3eb30d5c1d7a137487ac2caacc42c8933a122c80586dd93863930418f7aec0d1";
+    std::string config = R"([host]
+plugin_dirs = [")" + std::string(SWITCHBOARD_PLUGIN_DIR) + R"("]
+[cost]
+ledger = "ledger.sqlite"
+[server.clients.team-a]
+key_sha256 = "HASH"
+services = ["embeddings"]
+[backends.e]
+plugin = "mock-embeddings"
+[backends.p]
+plugin = "mock-parse"
+[services.embeddings]
+capability = "embeddings"
+mock = "e"
+[services.other]
+capability = "embeddings"
+mock = "e"
+[server.models]
+"other-model" = "other"
+)";
+    config.replace(config.find("HASH"), 4, key_sha256);
+    auto file = scratch.write("switchboard.toml", config);
+    switchboard::testing::ChildProcess host(
+        {std::string(SWITCHBOARD_BINARY_DIR) + "/bin/switchboard", "serve", "--config", file.string(), "--listen",
+         "127.0.0.1:0"},
+        true);
+    std::vector<std::string> lines;
+    std::string serving;  // the line that says where
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (serving.empty() && host.read_lines(lines, lines.size() + 1, deadline)) {
+        for (const auto& line : lines) {
+            if (line.find("serving on") != std::string::npos) serving = line;
+        }
+    }
+    REQUIRE_FALSE(serving.empty());
+    const auto port = port_of(serving);
+    CHECK(serving.find("(1 client key(s)") != std::string::npos);
+
+    CHECK(send(port, http::verb::get, "/healthz").status == 200);  // open to probes
+    const std::string body = R"({"model":"text-embedding-3-small","input":"hi"})";
+    auto none = send(port, http::verb::post, "/v1/embeddings", body);
+    CHECK(none.status == 401);
+    CHECK(boost::json::parse(none.body).at("error").at("code") == "invalid_api_key");
+    auto wrong = send(port, http::verb::post, "/v1/embeddings", body, key + "x");
+    CHECK(wrong.status == 401);
+    CHECK(send(port, http::verb::get, "/metrics").status == 401);
+    auto right = send(port, http::verb::post, "/v1/embeddings", body, key);
+    CHECK(right.status == 200);
+    auto forbidden = send(port, http::verb::post, "/v1/embeddings", R"({"model":"other-model","input":"hi"})", key);
+    CHECK(forbidden.status == 403);
+    CHECK(boost::json::parse(forbidden.body).at("error").at("message") ==
+          "client 'team-a' may not call service 'other'");
+
+    ::kill(host.pid(), SIGTERM);
+    host.read_lines(lines, SIZE_MAX, std::chrono::steady_clock::now() + std::chrono::seconds(20));
+    CHECK(host.wait() == 0);
+    std::string output;
+    for (const auto& line : lines) output += line + "\n";
+    INFO(output);
+    CHECK(output.find(key) == std::string::npos);
+    CHECK(output.find("[audit] [" + std::string(right.headers["x-request-id"]) + "] client=team-a service=embeddings "
+                      "backend=e outcome=ok cost_usd=0.00 status=200") != std::string::npos);
 }

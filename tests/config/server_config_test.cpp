@@ -70,3 +70,24 @@ mock = "p"
               at(bad, 4, 7) + ": error: server.models.a: unknown service 'embedings' (did you mean 'embeddings'?)",
               at(bad, 5, 7) + ": error: server.models.b: service 'documents' serves 'parse', not embeddings"});
 }
+
+TEST_CASE("client keys are kept as SHA-256 hashes, and a key written in their place is refused", "[config][server]") {
+    TempDir dir;
+    auto file = dir.write("switchboard.toml", R"([server.clients.team-a]
+key_sha256 = "3eb30d5c1d7a137487ac2caacc42c8933a122c80586dd93863930418f7aec0d1"
+services = ["embeddings"]
+[server.clients.oops]
+key_sha256 = "sk-live-the-key-itself"
+[server.clients.none]
+services = []
+)");
+    auto loaded = load(file, {});
+    const auto& clients = loaded.config->server.clients;
+    CHECK(clients.at("team-a").key_sha256 == "3eb30d5c1d7a137487ac2caacc42c8933a122c80586dd93863930418f7aec0d1");
+    CHECK(clients.at("team-a").services == std::vector<std::string>{"embeddings"});
+    CHECK(describe(loaded.problems) ==
+          std::vector<std::string>{
+              at(file, 5, 14) + ": error: server.clients.oops.key_sha256: expected the SHA-256 of the key as 64 "
+                                "lowercase hex characters (printf %s \"$KEY\" | sha256sum), never the key itself",
+              at(file, 6, 1) + ": error: server.clients.none: missing required key 'key_sha256'"});
+}

@@ -21,12 +21,14 @@ namespace switchboard::testing {
 // SIGKILL if the test ends first. For tests that kill a process under load.
 class ChildProcess {
 public:
-    explicit ChildProcess(std::vector<std::string> argv) {
+    // `with_stderr`: the child's stderr goes to the same pipe, so its log lines are read too.
+    explicit ChildProcess(std::vector<std::string> argv, bool with_stderr = false) {
         int fds[2];
         REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+        if (with_stderr) posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
         std::vector<char*> args;
         for (auto& arg : argv) args.push_back(arg.data());
         args.push_back(nullptr);

@@ -57,6 +57,7 @@ struct ServerSettings {
     std::uint16_t port = 8080;                   // 0: a free port, printed at start
     std::map<std::string, std::string> models;   // [server.models]: request model -> service
     std::map<std::string, ClientSettings> clients;  // none: no authentication, loopback only
+    std::string admin_key_sha256;                // the admin key's SHA-256; empty: no admin routes
 };
 
 // "HOST:PORT" (IPv6 as "[::1]:8080") into address and port; nullopt with `why` set if malformed.

@@ -455,6 +455,9 @@ void Loader::read_server(const toml::table& table) {
         }
         return text;
     };
+    if (const auto* node = table.get("admin_key_sha256")) {
+        if (auto hash = read_hash(*node, "server.admin_key_sha256")) server.admin_key_sha256 = *hash;
+    }
     if (const auto* node = table.get("clients")) {
         if (const auto* clients = read_table(*node, "server.clients")) {
             for (auto&& [name, value] : *clients) {

@@ -75,9 +75,10 @@ inline constexpr std::array<KeySpec, 6> service_keys{{{"capability", ValueKind::
                                                       {"fallback_timeout", ValueKind::string},
                                                       {"caps", ValueKind::table}}};
 
-inline constexpr std::array<KeySpec, 3> server_keys{{{"listen", ValueKind::string},
+inline constexpr std::array<KeySpec, 4> server_keys{{{"listen", ValueKind::string},
                                                      {"models", ValueKind::table},
-                                                     {"clients", ValueKind::table}}};
+                                                     {"clients", ValueKind::table},
+                                                     {"admin_key_sha256", ValueKind::string}}};
 inline constexpr std::array<KeySpec, 2> client_keys{{{"key_sha256", ValueKind::string},
                                                      {"services", ValueKind::string_array}}};
 

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <sstream>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -68,6 +71,40 @@ std::string sha256_hex(std::string_view text) {
     return out;
 }
 
+// The value of `name` in a query string, percent- and plus-decoded; nullopt when absent.
+std::optional<std::string> query_value(std::string_view query, std::string_view name) {
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        std::string_view pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        auto eq = pair.find('=');
+        if (pair.substr(0, eq) != name) continue;
+        std::string_view raw = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+        std::string value;
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+            if (raw[i] == '+') {
+                value += ' ';
+            } else if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
+                       std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
+                value += static_cast<char>(std::stoi(std::string(raw.substr(i + 1, 2)), nullptr, 16));
+                i += 2;
+            } else {
+                value += raw[i];
+            }
+        }
+        return value;
+    }
+    return std::nullopt;
+}
+
+wire::ApiError bad_request(std::string message, std::optional<std::string> param = std::nullopt) {
+    wire::ApiError error;
+    error.status = 400;
+    error.message = std::move(message);
+    error.param = std::move(param);
+    return error;
+}
+
 wire::ApiError unauthorized(std::string message) {
     wire::ApiError error;
     error.status = 401;
@@ -98,6 +135,7 @@ std::optional<const config::ClientSettings*> Api::authenticate(const Request& re
 }
 
 Task<Response> Api::handle(Request request) {
+    if (request.path.starts_with("/admin/")) co_return admin(request);
     for (const auto& route : routes) {
         if (route.path != request.path) continue;
         if (route.method != request.method) {
@@ -237,6 +275,106 @@ Response Api::status() const {
            ",\"healthy\":" + (policy.ledger_healthy() ? "true" : "false") +
            ",\"failure\":" + (failure ? json_string(*failure) : "null") + "}}";
     return json_response(200, std::move(out));
+}
+
+Response Api::admin(const Request& request) {
+    const auto& config = *runtime_.config();
+    if (config.server.admin_key_sha256.empty()) {
+        wire::ApiError error;
+        error.status = 403;
+        error.message = "admin routes are off: set server.admin_key_sha256 to the SHA-256 of an admin key";
+        error.code = "admin_disabled";
+        return error_response(error);
+    }
+    auto header = request.header("authorization");
+    const std::string presented = header && header->starts_with("Bearer ") ? sha256_hex(header->substr(7)) : "";
+    if (presented.size() != config.server.admin_key_sha256.size() ||
+        CRYPTO_memcmp(presented.data(), config.server.admin_key_sha256.data(), presented.size()) != 0) {
+        return error_response(unauthorized("admin routes need the admin key: 'Authorization: Bearer ADMIN_KEY'"));
+    }
+
+    const std::string_view path = request.path;
+    constexpr std::string_view services_prefix = "/admin/services/";
+    if (path.starts_with(services_prefix) && path.ends_with("/mode")) {
+        if (request.method != "POST") {
+            Response response = error_response(bad_request("use POST to switch a service's mode"));
+            response.status = 405;
+            response.headers.emplace_back("Allow", "POST");
+            return response;
+        }
+        const std::string service(path.substr(services_prefix.size(),
+                                              path.size() - services_prefix.size() - std::string_view("/mode").size()));
+        boost::system::error_code ec;
+        auto body = boost::json::parse(request.body, ec);
+        const auto* mode_value = !ec && body.is_object() ? body.get_object().if_contains("mode") : nullptr;
+        auto mode = mode_value && mode_value->is_string() ? config::mode_from_string(mode_value->get_string())
+                                                          : std::nullopt;
+        if (!mode) return error_response(bad_request("send {\"mode\": \"mock\" | \"real\" | \"hybrid\"}", "mode"));
+        Status switched = runtime_.router().set_mode(service, *mode);
+        if (!switched) return error_response(wire::api_error_for(switched.error()));
+        audit_.log(LogLevel::info, request.request_id,
+                   fmt::format("admin: service {} switched to mode {}", service, config::to_string(*mode)));
+        boost::json::object answer{{"service", service}, {"mode", config::to_string(*mode)}};
+        return json_response(200, boost::json::serialize(answer));
+    }
+
+    if (request.method != "GET") {
+        Response response = error_response(bad_request("admin cost routes answer GET"));
+        response.status = 405;
+        response.headers.emplace_back("Allow", "GET");
+        return response;
+    }
+    const auto zone = cost::TimeZone::load(config.cost.timezone);
+    const auto now = std::chrono::system_clock::now();
+    ledger::Query query;
+    try {
+        if (auto since = query_value(request.query, "since")) query.since = cost::parse_time(*since, zone, now);
+        if (auto until = query_value(request.query, "until")) query.until = cost::parse_time(*until, zone, now);
+    } catch (const std::invalid_argument& e) {
+        return error_response(bad_request(e.what()));
+    }
+    query.service = query_value(request.query, "service");
+    const std::string format_text = query_value(request.query, "format").value_or(
+        path == "/admin/costs/export" ? "csv" : "json");
+    auto format = cost::report_format_from_string(format_text);
+    if (!format || *format == cost::ReportFormat::table) {
+        return error_response(bad_request("format must be json or csv", "format"));
+    }
+    std::unique_ptr<ledger::Reader> reader;
+    std::error_code exists;
+    if (std::filesystem::exists(config.cost.ledger, exists)) {
+        try {
+            reader = std::make_unique<ledger::Reader>(config.cost.ledger);
+        } catch (const ledger::LedgerError& e) {
+            wire::ApiError error;
+            error.status = 503;
+            error.type = "server_error";
+            error.message = e.what();
+            return error_response(error);
+        }
+    }
+    std::ostringstream out;
+    if (path == "/admin/costs/summary") {
+        auto by = cost::window_from_string(query_value(request.query, "by").value_or("day"));
+        auto group = cost::group_by_from_string(query_value(request.query, "group").value_or("service"));
+        if (!by) return error_response(bad_request("by must be hour, day or month", "by"));
+        if (!group) return error_response(bad_request("group must be service, backend, model or client", "group"));
+        cost::write_report(cost::summary_report(reader.get(), query, zone, *by, *group), zone, *format, out);
+    } else if (path == "/admin/costs/forecast") {
+        cost::write_report(cost::forecast_report(config, reader.get(), zone, now, query.service), zone, *format, out);
+    } else if (path == "/admin/costs/export") {
+        ledger::export_rows(reader.get(), query,
+                            *format == cost::ReportFormat::json ? ledger::Format::json : ledger::Format::csv, out);
+    } else {
+        wire::ApiError error;
+        error.status = 404;
+        error.message = "no admin route " + request.path;
+        error.code = "unknown_url";
+        return error_response(error);
+    }
+    Response response = json_response(200, std::move(out).str());
+    if (*format == cost::ReportFormat::csv) response.content_type = "text/csv; charset=utf-8";
+    return response;
 }
 
 std::string Api::service_for_model(const std::string& model) const {

@@ -16,6 +16,12 @@ namespace switchboard::server {
 //   GET  /v1/status      per service its mode; per backend its health, circuit, last error, what
 //                        its upstream last said and its rate-limit headroom; per cap spent, held,
 //                        limit and forecast; the ledger's state
+//   admin, with the admin key only ([server] admin_key_sha256):
+//   POST /admin/services/NAME/mode   {"mode": "mock" | "real" | "hybrid"}: switch a service now
+//   GET  /admin/costs/summary        ?by=hour|day|month&group=service|backend|model|client
+//                                    &since=…&until=…&service=…&format=json|csv
+//   GET  /admin/costs/forecast       ?service=…&format=json|csv
+//   GET  /admin/costs/export         ?since=…&until=…&service=…&format=csv|json (every ledger row)
 //   POST /v1/embeddings  OpenAI-compatible; the request's model picks the service ([server.models],
 //                        else the first embeddings service)
 // Unknown paths are 404 and known paths with another method 405, in the OpenAI error envelope.
@@ -37,6 +43,7 @@ private:
     Response healthz() const;
     Response readyz() const;
     Response status() const;
+    Response admin(const Request& request);
     std::string service_for_model(const std::string& model) const;
     // The client the request's bearer key belongs to ("" when no clients are configured), or nullopt.
     std::optional<const config::ClientSettings*> authenticate(const Request& request) const;

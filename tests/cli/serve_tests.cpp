@@ -119,6 +119,9 @@ TEST_CASE("serve answers OpenAI embeddings on a free loopback port and stops cle
     CHECK(bad.status == 400);
     CHECK(boost::json::parse(bad.body).at("error").at("param") == "input");
     CHECK(send(port, http::verb::get, "/v2/nothing").status == 404);
+    auto no_admin = send(port, http::verb::get, "/admin/costs/summary");
+    CHECK(no_admin.status == 403);  // no admin key configured: admin routes are off
+    CHECK(boost::json::parse(no_admin.body).at("error").at("code") == "admin_disabled");
     auto wrong_method = send(port, http::verb::get, "/v1/embeddings");
     CHECK(wrong_method.status == 405);
     CHECK(wrong_method.headers["Allow"] == "POST");
@@ -157,6 +160,8 @@ TEST_CASE("with client keys every call needs a key, the key is never logged, and
 plugin_dirs = [")" + std::string(SWITCHBOARD_PLUGIN_DIR) + R"("]
 [cost]
 ledger = "ledger.sqlite"
+[server]
+admin_key_sha256 = "ffde93961389f0b08463ad848a8eea10d1f0a964381c206d63c76f5ea7127017"
 [server.clients.team-a]
 key_sha256 = "HASH"
 services = ["embeddings"]
@@ -206,6 +211,28 @@ mock = "e"
     CHECK(boost::json::parse(forbidden.body).at("error").at("message") ==
           "client 'team-a' may not call service 'other'");
 
+    // Admin routes: the admin key only.
+    const std::string admin = "sb-admin-TESTKEY-fedcba9876543210";  // its SHA-256 is in the config
+    CHECK(send(port, http::verb::get, "/admin/costs/summary", "", key).status == 401);  // a client key is not enough
+    auto summary = send(port, http::verb::get, "/admin/costs/summary?group=client&by=month", "", admin);
+    CHECK(summary.status == 200);
+    auto lines_json = boost::json::parse(summary.body).at("lines").as_array();
+    REQUIRE(lines_json.size() == 1);
+    CHECK(lines_json[0].at("client") == "team-a");
+    CHECK(lines_json[0].at("calls") == 1);
+    auto exported = send(port, http::verb::get, "/admin/costs/export?format=csv&service=embeddings", "", admin);
+    CHECK(exported.status == 200);
+    CHECK(std::string(exported.headers["Content-Type"]).starts_with("text/csv"));
+    CHECK(exported.body.starts_with("time,request_id,client,"));
+    CHECK(send(port, http::verb::get, "/admin/costs/forecast?format=json", "", admin).status == 200);
+    CHECK(send(port, http::verb::get, "/admin/costs/summary?since=someday", "", admin).status == 400);
+    auto switched = send(port, http::verb::post, "/admin/services/embeddings/mode", R"({"mode":"hybrid"})", admin);
+    CHECK(switched.status == 200);
+    CHECK(boost::json::parse(switched.body).at("mode") == "hybrid");
+    auto status_page = send(port, http::verb::get, "/v1/status", "", key);
+    CHECK(boost::json::parse(status_page.body).at("services").at("embeddings").at("mode") == "hybrid");
+    CHECK(send(port, http::verb::post, "/admin/services/nothing/mode", R"({"mode":"real"})", admin).status == 400);
+
     ::kill(host.pid(), SIGTERM);
     host.read_lines(lines, SIZE_MAX, std::chrono::steady_clock::now() + std::chrono::seconds(20));
     CHECK(host.wait() == 0);
@@ -213,6 +240,7 @@ mock = "e"
     for (const auto& line : lines) output += line + "\n";
     INFO(output);
     CHECK(output.find(key) == std::string::npos);
+    CHECK(output.find(admin) == std::string::npos);
     CHECK(output.find("[audit] [" + std::string(right.headers["x-request-id"]) + "] client=team-a service=embeddings "
                       "backend=e outcome=ok cost_usd=0.00 status=200") != std::string::npos);
 }

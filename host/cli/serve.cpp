@@ -9,10 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
-#include "http/curl_transport.hpp"
-#include "log/host_logger.hpp"
-#include "runtime/asio_clock.hpp"
-#include "runtime/runtime.hpp"
+#include "cli/session.hpp"
 #include "server/api.hpp"
 #include "server/http_server.hpp"
 
@@ -29,13 +26,10 @@ bool is_loopback(const std::string& address) {
 }  // namespace
 
 int serve_command(const ServeOptions& options, std::ostream& out, std::ostream& err) {
-    boost::asio::io_context io;
-    runtime::AsioClock clock(io);
-    http::CurlTransport transport(io);
-    log::HostLogger logger(log::Format::text, LogLevel::info);
-    auto env = config::Environment::from_process();
-    if (!options.host.log_level.empty()) env.variables["SWITCHBOARD__HOST__LOG_LEVEL"] = options.host.log_level;
-    runtime::Runtime runtime(options.host.config, env, clock, logger, &transport);
+    Session session(options.host);
+    auto& io = session.io;
+    auto& logger = session.logger;
+    auto& runtime = *session.runtime;
     for (const auto& problem : runtime.problems()) err << problem.to_string() << '\n';
     if (!runtime.ok()) {
         err << "error: the configuration has errors; run `switchboard check-config` for the full report\n";

@@ -53,7 +53,7 @@ Limits bench_limits() {
 
 // One thread's reserve + settle loop; `now` moves 1 ms per call so the rpm bucket always refills.
 std::vector<double> run(Budget& budget, int iterations, WallTime start) {
-    const Ask ask{"embeddings", "openai", Money::from_nanos(20'000), 1000};  // 1,000 tokens of text-embedding-3-small
+    const Ask ask{"embeddings", "openai", Money::from_nanos(20'000), 1000, ""};  // 1,000 tokens of text-embedding-3-small
     std::vector<double> samples;
     samples.reserve(static_cast<std::size_t>(iterations));
     for (int i = 0; i < iterations; ++i) {

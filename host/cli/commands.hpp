@@ -50,7 +50,8 @@ struct CostsOptions {
 
 struct ServeOptions {
     HostOptions host;
-    std::string listen;  // "HOST:PORT"; empty: [server] listen
+    std::string listen;    // "HOST:PORT"; empty: [server] listen
+    unsigned threads = 0;  // event-loop threads; 0: one per core
 };
 
 // Each command writes its result to `out` and diagnostics to `err`, and returns an exit code

@@ -93,9 +93,12 @@ int main(int argc, char** argv) {
     add_host_options(*demo, demo_options);
 
     ServeOptions serve_options;
-    auto* serve = app.add_subcommand("serve", "Serve the OpenAI-compatible HTTP API until SIGINT or SIGTERM");
+    auto* serve = app.add_subcommand(
+        "serve", "Serve the OpenAI- and LlamaParse-compatible HTTP APIs until SIGINT or SIGTERM");
     add_host_options(*serve, serve_options.host);
     serve->add_option("--listen", serve_options.listen, "HOST:PORT to listen on (port 0: a free one, printed)");
+    serve->add_option("--threads", serve_options.threads, "event-loop threads (default: one per core)")
+        ->check(CLI::Range(1u, 256u));
 
     CostsOptions costs_options;
     auto* costs = app.add_subcommand("costs", "Spend from the ledger: summary, forecast, export");

@@ -92,7 +92,8 @@ int serve_command(const ServeOptions& options, std::ostream& out, std::ostream& 
     });
 
     std::vector<std::thread> threads;
-    const unsigned extra = std::max(1u, std::thread::hardware_concurrency()) - 1;
+    const unsigned wanted = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    const unsigned extra = wanted - 1;
     for (unsigned i = 0; i < extra; ++i) threads.emplace_back([&io] { io.run(); });
     io.run();
     for (auto& thread : threads) thread.join();

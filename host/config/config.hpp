@@ -43,12 +43,22 @@ struct HostSettings {
     LogLevel log_level = LogLevel::info;
 };
 
+// Spend caps in USD over calendar windows (in cost.timezone); an unset cap does not limit.
+struct Caps {
+    std::optional<cost::Money> hourly;
+    std::optional<cost::Money> daily;
+    std::optional<cost::Money> monthly;
+
+    bool any() const noexcept { return hourly || daily || monthly; }
+};
+
 // [server.clients.NAME]: one client allowed to call the service. Only the SHA-256 of its key is
 // kept (`printf %s "$KEY" | sha256sum`).
 struct ClientSettings {
     std::string name;
     std::string key_sha256;             // 64 lowercase hex characters
     std::vector<std::string> services;  // the services it may call; empty: all
+    Caps caps;                          // [server.clients.NAME.caps]: its own spend limits
 };
 
 // [server]: the HTTP service `switchboard serve` runs.
@@ -58,6 +68,9 @@ struct ServerSettings {
     std::map<std::string, std::string> models;   // [server.models]: request model -> service
     std::map<std::string, ClientSettings> clients;  // none: no authentication, loopback only
     std::string admin_key_sha256;                // the admin key's SHA-256; empty: no admin routes
+    std::chrono::milliseconds job_ttl{3'600'000};  // how long a finished parse job's result is kept
+    std::string parse_service;                   // the LlamaParse routes' service; empty: the first parse service
+    Position parse_service_where;                // the parse_service key, for messages
 };
 
 // "HOST:PORT" (IPv6 as "[::1]:8080") into address and port; nullopt with `why` set if malformed.
@@ -81,15 +94,6 @@ struct HttpSettings {
     std::chrono::milliseconds backoff_max{8'000};
     std::chrono::milliseconds retry_after_max{60'000};       // a longer Retry-After: give up
     std::chrono::milliseconds deadline{120'000};             // all attempts and waits together
-};
-
-// Spend caps in USD over calendar windows (in cost.timezone); an unset cap does not limit.
-struct Caps {
-    std::optional<cost::Money> hourly;
-    std::optional<cost::Money> daily;
-    std::optional<cost::Money> monthly;
-
-    bool any() const noexcept { return hourly || daily || monthly; }
 };
 
 // [backends.NAME.limits]: local rate limits, enforced before a call leaves the host.

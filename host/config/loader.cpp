@@ -458,6 +458,19 @@ void Loader::read_server(const toml::table& table) {
     if (const auto* node = table.get("admin_key_sha256")) {
         if (auto hash = read_hash(*node, "server.admin_key_sha256")) server.admin_key_sha256 = *hash;
     }
+    if (const auto* node = table.get("job_ttl")) {
+        if (auto ttl = read_duration(*node, "server.job_ttl")) server.job_ttl = *ttl;
+    }
+    if (const auto* node = table.get("parse_service")) {
+        if (auto service = read_string(*node, "server.parse_service")) {
+            server.parse_service_where = where(*node, "server.parse_service");
+            if (service->empty()) {
+                error(server.parse_service_where, "server.parse_service",
+                      "must name a parse service; leave it out to use the first one");
+            }
+            server.parse_service = *service;
+        }
+    }
     if (const auto* node = table.get("clients")) {
         if (const auto* clients = read_table(*node, "server.clients")) {
             for (auto&& [name, value] : *clients) {
@@ -478,6 +491,10 @@ void Loader::read_server(const toml::table& table) {
                         client.services.push_back(std::move(service));
                     }
                 }
+                if (const auto* node = entry->get("caps")) {
+                    const std::string key_path = join_key_path(path, "caps");
+                    if (const auto* caps = read_table(*node, key_path)) client.caps = read_caps(*caps, key_path);
+                }
                 server.clients[client.name] = std::move(client);
             }
         }
@@ -495,8 +512,27 @@ void Loader::read_server(const toml::table& table) {
     }
 }
 
-// Each model of [server.models] must name an embeddings service.
+// Each model of [server.models] must name an embeddings service, and [server] parse_service a
+// parse service.
 void Loader::check_server_models() {
+    if (const std::string& service = config_.server.parse_service; !service.empty()) {
+        std::vector<std::string> parse;
+        for (const auto& [name, settings] : config_.services) {
+            if (settings.capability == capability::parse) parse.push_back(name);
+        }
+        auto it = config_.services.find(service);
+        if (it == config_.services.end()) {
+            const std::string suggestion = did_you_mean(service, parse);
+            error(config_.server.parse_service_where, "server.parse_service",
+                  "unknown service '" + service + "'" +
+                      (!suggestion.empty() ? suggestion
+                       : parse.empty()     ? "; no parse service is defined"
+                                           : "; parse services: " + join_alternatives(parse, ", ")));
+        } else if (it->second.capability != capability::parse) {
+            error(config_.server.parse_service_where, "server.parse_service",
+                  "service '" + service + "' serves '" + it->second.capability + "', not parse");
+        }
+    }
     std::vector<std::string> embeddings;
     for (const auto& [name, service] : config_.services) {
         if (service.capability == capability::embeddings) embeddings.push_back(name);

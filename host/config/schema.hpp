@@ -79,8 +79,9 @@ inline constexpr std::array<KeySpec, 4> server_keys{{{"listen", ValueKind::strin
                                                      {"models", ValueKind::table},
                                                      {"clients", ValueKind::table},
                                                      {"admin_key_sha256", ValueKind::string}}};
-inline constexpr std::array<KeySpec, 2> client_keys{{{"key_sha256", ValueKind::string},
-                                                     {"services", ValueKind::string_array}}};
+inline constexpr std::array<KeySpec, 3> client_keys{{{"key_sha256", ValueKind::string},
+                                                     {"services", ValueKind::string_array},
+                                                     {"caps", ValueKind::table}}};
 
 inline constexpr std::array<KeySpec, 7> root_keys{{{"host", ValueKind::table},
                                                    {"health", ValueKind::table},

@@ -11,7 +11,7 @@ namespace switchboard::cost {
 namespace {
 
 constexpr std::array all_windows{Window::hour, Window::day, Window::month};
-constexpr std::size_t max_caps = 9;  // global, service, backend × hour, day, month
+constexpr std::size_t max_caps = 12;  // global, service, backend, client × hour, day, month
 // Rate buckets count in 1/ns_per_minute of a request or token, so a limit of N per minute refills
 // exactly N units per nanosecond: integer arithmetic, no drift.
 constexpr std::int64_t ns_per_minute = 60'000'000'000;
@@ -33,6 +33,7 @@ std::string config_key(const CapKey& cap) {
         case Scope::global: return key + " under [cost.caps]";
         case Scope::service: return key + " under [services." + cap.name + ".caps]";
         case Scope::backend: return key + " under [backends." + cap.name + ".caps]";
+        case Scope::client: return key + " under [server.clients." + cap.name + ".caps]";
     }
     return key;
 }
@@ -45,6 +46,7 @@ std::string describe(const CapKey& cap) {
         case Scope::global: return "the global " + window + " cap";
         case Scope::service: return "the " + window + " cap of service '" + cap.name + "'";
         case Scope::backend: return "the " + window + " cap of backend '" + cap.name + "'";
+        case Scope::client: return "the " + window + " cap of client '" + cap.name + "'";
     }
     return "the " + window + " cap";
 }
@@ -55,6 +57,7 @@ std::string id_of(const CapKey& cap) {
         case Scope::global: return "global." + window;
         case Scope::service: return "service." + cap.name + "." + window;
         case Scope::backend: return "backend." + cap.name + "." + window;
+        case Scope::client: return "client." + cap.name + "." + window;
     }
     return window;
 }
@@ -68,6 +71,9 @@ Limits Limits::from(const config::Config& config) {
     for (const auto& [name, backend] : config.backends) {
         if (backend.caps.any()) limits.backends.emplace(name, backend.caps);
         if (backend.limits.any()) limits.rates.emplace(name, backend.limits);
+    }
+    for (const auto& [name, client] : config.server.clients) {
+        if (client.caps.any()) limits.clients.emplace(name, client.caps);
     }
     limits.alert_percents = config.cost.alert_percents;
     return limits;
@@ -122,6 +128,7 @@ struct Budget::State {
     Route global;
     std::map<std::string, Route, std::less<>> services;
     std::map<std::string, Route, std::less<>> backends;
+    std::map<std::string, Route, std::less<>> clients;
     std::vector<Slot> slots;
     std::vector<std::uint32_t> free_slots;
 
@@ -236,6 +243,7 @@ Budget::Budget(Limits limits, TimeZone zone) : zone_(std::move(zone)), state_(st
     s.add_caps(s.global, Scope::global, {}, limits.global);
     for (const auto& [name, caps] : limits.services) s.add_caps(s.services[name], Scope::service, name, caps);
     for (const auto& [name, caps] : limits.backends) s.add_caps(s.backends[name], Scope::backend, name, caps);
+    for (const auto& [name, caps] : limits.clients) s.add_caps(s.clients[name], Scope::client, name, caps);
     for (const auto& [name, rates] : limits.rates) {
         if (!rates.any()) continue;
         State::Bucket bucket;
@@ -249,6 +257,7 @@ Budget::Budget(Limits limits, TimeZone zone) : zone_(std::move(zone)), state_(st
     }
     // Drop routes that hold nothing, so a lookup that finds one always has work.
     std::erase_if(s.services, [](const auto& entry) { return entry.second.count == 0; });
+    std::erase_if(s.clients, [](const auto& entry) { return entry.second.count == 0; });
     std::erase_if(s.backends, [](const auto& entry) { return entry.second.count == 0 && entry.second.bucket < 0; });
     s.grow_slots();
 }
@@ -277,6 +286,7 @@ Result<Reservation> Budget::reserve(const Ask& ask, WallTime now) {
         add(it->second);
         bucket_index = it->second.bucket;
     }
+    if (auto it = s.clients.find(ask.client); it != s.clients.end()) add(it->second);
 
     // What a refusal reports, copied out so the message is built after the lock is released.
     struct Refusal {
@@ -473,8 +483,8 @@ void Budget::release(Reservation& reservation) {
     reservation.budget_ = nullptr;
 }
 
-void Budget::restore(std::string_view service, std::string_view backend, Money hour, Money day, Money month,
-                     WallTime now) {
+void Budget::restore(std::string_view service, std::string_view backend, std::string_view client, Money hour,
+                     Money day, Money month, WallTime now) {
     State& s = *state_;
     std::lock_guard lock(s.mutex);
     s.advance(zone_, now);
@@ -489,6 +499,7 @@ void Budget::restore(std::string_view service, std::string_view backend, Money h
     apply(s.global);
     if (auto it = s.services.find(service); it != s.services.end()) apply(it->second);
     if (auto it = s.backends.find(backend); it != s.backends.end()) apply(it->second);
+    if (auto it = s.clients.find(client); it != s.clients.end()) apply(it->second);
 }
 
 std::vector<CapState> Budget::caps(WallTime now) const {

@@ -19,20 +19,23 @@
 namespace switchboard::cost {
 
 // Whose spend a cap counts.
-enum class Scope { global, service, backend };
+enum class Scope { global, service, backend, client };
 
-// One cap: a limit over a calendar window, for everything, one service or one backend.
+// One cap: a limit over a calendar window, for everything, one service, one backend or one
+// client of the HTTP service.
 struct CapKey {
     Scope scope = Scope::global;
-    std::string name;  // the service or backend; empty for global
+    std::string name;  // the service, backend or client; empty for global
     Window window = Window::day;
 
     auto operator<=>(const CapKey&) const = default;
 };
 
-// "the global daily cap", "the hourly cap of service 'embeddings'", "the monthly cap of backend 'openai'"
+// "the global daily cap", "the hourly cap of service 'embeddings'", "the monthly cap of backend 'openai'",
+// "the daily cap of client 'etl'"
 std::string describe(const CapKey& cap);
-// "global.day", "service.embeddings.hour", "backend.openai.month": a stable id for metrics and JSON
+// "global.day", "service.embeddings.hour", "backend.openai.month", "client.etl.day": a stable id
+// for metrics and JSON
 std::string id_of(const CapKey& cap);
 
 struct CapState {
@@ -67,6 +70,7 @@ struct Limits {
     config::Caps global;
     std::map<std::string, config::Caps, std::less<>> services;
     std::map<std::string, config::Caps, std::less<>> backends;
+    std::map<std::string, config::Caps, std::less<>> clients;  // [server.clients.NAME.caps]
     std::map<std::string, config::RateLimits, std::less<>> rates;  // by backend
     std::vector<int> alert_percents{50, 80, 95};
 
@@ -79,6 +83,7 @@ struct Ask {
     std::string_view backend;
     Money cost;               // the conservative estimate; checked against every applicable cap
     std::int64_t tokens = 0;  // estimated input tokens; checked against the backend's tpm
+    std::string_view client;  // who asked (the HTTP service's client); its caps apply too
 };
 
 class Budget;
@@ -108,7 +113,7 @@ private:
 };
 
 // Caps and rate limits, enforced atomically: reserve() checks every applicable cap (global,
-// service, backend × hour, day, month) and the backend's rpm/tpm buckets under one lock, so
+// service, backend, client × hour, day, month) and the backend's rpm/tpm buckets under one lock, so
 // however many calls race, settled + reserved never passes a cap. Windows roll over by calendar
 // in the configured zone. Thread-safe; no allocation on the reserve/settle path once warm.
 class Budget {
@@ -134,9 +139,10 @@ public:
     // The call failed: give everything back (the request still counts against rpm).
     void release(Reservation& reservation);
 
-    // At start: spend already in the ledger for this service and backend in the windows holding `now`.
-    void restore(std::string_view service, std::string_view backend, Money hour, Money day, Money month,
-                 WallTime now);
+    // At start: spend already in the ledger for this service, backend and client in the windows
+    // holding `now`.
+    void restore(std::string_view service, std::string_view backend, std::string_view client, Money hour, Money day,
+                 Money month, WallTime now);
 
     std::vector<CapState> caps(WallTime now) const;
     std::vector<RateState> rates(WallTime now) const;

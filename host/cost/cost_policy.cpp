@@ -82,7 +82,7 @@ bool CostPolicy::restore_totals(std::optional<WallTime> before, std::string* why
         for (const auto& total : ledger_->spend_since(zone.window_start(Window::hour, now),
                                                       zone.window_start(Window::day, now),
                                                       zone.window_start(Window::month, now), before)) {
-            budget_.restore(total.service, total.backend, total.hour, total.day, total.month, now);
+            budget_.restore(total.service, total.backend, total.client, total.hour, total.day, total.month, now);
         }
     } catch (const ledger::LedgerError& e) {
         restore_failure_ = std::string("cannot read the spend totals from the ledger: ") + e.what();
@@ -98,21 +98,23 @@ bool CostPolicy::restore_totals(std::optional<WallTime> before, std::string* why
 CostPolicy::~CostPolicy() = default;
 
 Result<Admission> CostPolicy::admit(std::string_view service, std::string_view backend,
-                                    const EmbeddingsRequest& request) {
-    return admit_request(service, backend, request);
+                                    const EmbeddingsRequest& request, std::string_view client) {
+    return admit_request(service, backend, request, client);
 }
 
-Result<Admission> CostPolicy::admit(std::string_view service, std::string_view backend, const ParseRequest& request) {
-    return admit_request(service, backend, request);
+Result<Admission> CostPolicy::admit(std::string_view service, std::string_view backend, const ParseRequest& request,
+                                    std::string_view client) {
+    return admit_request(service, backend, request, client);
 }
 
-Result<Admission> CostPolicy::admit(std::string_view service, std::string_view backend, const JsonRequest& request) {
-    return admit_request(service, backend, request);
+Result<Admission> CostPolicy::admit(std::string_view service, std::string_view backend, const JsonRequest& request,
+                                    std::string_view client) {
+    return admit_request(service, backend, request, client);
 }
 
 template <class Request>
 Result<Admission> CostPolicy::admit_request(std::string_view service, std::string_view backend,
-                                            const Request& request) {
+                                            const Request& request, std::string_view client) {
     auto it = backends_.find(backend);
     if (it == backends_.end()) return Admission{};
     const BackendCost& entry = it->second;
@@ -137,7 +139,8 @@ Result<Admission> CostPolicy::admit_request(std::string_view service, std::strin
     }
     if (paid && fail_open_) restore_totals(started_);
     auto held = budget_.reserve(
-        Ask{service, backend, paid ? admission.estimate.cost : Money{}, admission.estimate.tokens}, clock_.wall_now());
+        Ask{service, backend, paid ? admission.estimate.cost : Money{}, admission.estimate.tokens, client},
+        clock_.wall_now());
     if (!held) return std::move(held).error();
     admission.reservation = std::move(held).value();
     return admission;

@@ -79,9 +79,13 @@ public:
     // cap and rate limit. Errors: budget_exceeded, rate_limited, bad_request (an unpriced model,
     // an estimate that can never fit), unavailable (a paid call while the ledger is failed and
     // cost.on_ledger_failure is "closed").
-    Result<Admission> admit(std::string_view service, std::string_view backend, const EmbeddingsRequest& request);
-    Result<Admission> admit(std::string_view service, std::string_view backend, const ParseRequest& request);
-    Result<Admission> admit(std::string_view service, std::string_view backend, const JsonRequest& request);
+    // `client` is who asked; its caps ([server.clients.NAME.caps]) apply as well.
+    Result<Admission> admit(std::string_view service, std::string_view backend, const EmbeddingsRequest& request,
+                            std::string_view client = {});
+    Result<Admission> admit(std::string_view service, std::string_view backend, const ParseRequest& request,
+                            std::string_view client = {});
+    Result<Admission> admit(std::string_view service, std::string_view backend, const JsonRequest& request,
+                            std::string_view client = {});
 
     // After the call: settle (or release) the admission, price shadow spend, write the call's
     // ledger row (and one per possibly billed attempt) and complete once they are durable (or the
@@ -96,7 +100,8 @@ public:
 
 private:
     template <class Request>
-    Result<Admission> admit_request(std::string_view service, std::string_view backend, const Request& request);
+    Result<Admission> admit_request(std::string_view service, std::string_view backend, const Request& request,
+                                    std::string_view client);
     // Rebuilds the budget's hour, day and month totals from the ledger, once: at start, or when a
     // ledger that failed at start works again. Then only rows `before` this policy started count:
     // the later ones, kept in memory while the ledger failed, are in the budget already. False

@@ -135,7 +135,7 @@ ForecastReport forecast_report(const config::Config& config, const ledger::Reade
         input.recent_spend = reader->spend_between(now - input.lookback, far, service);
         input.first_row = reader->first_time();
         for (const auto& total : reader->spend_since(hour_start, day_start, month_start)) {
-            budget.restore(total.service, total.backend, total.hour, total.day, total.month, now);
+            budget.restore(total.service, total.backend, total.client, total.hour, total.day, total.month, now);
         }
     }
     input.caps = budget.caps(now);

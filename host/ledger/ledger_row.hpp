@@ -30,10 +30,11 @@ struct Row {
     std::string outcome;  // "ok" or the ErrorKind name of the failure
 };
 
-// Real spend of one service and backend since three instants (the current hour, day and month).
+// Real spend of one service, backend and client since three instants (the current hour, day and month).
 struct SpendTotal {
     std::string service;
     std::string backend;
+    std::string client;
     cost::Money hour;
     cost::Money day;
     cost::Money month;

@@ -81,12 +81,12 @@ std::vector<SpendTotal> Reader::spend_since(WallTime hour_start, WallTime day_st
         // INDEXED BY: left alone, the planner picks (service, time_us) for the GROUP BY and scans
         // the whole table; the time range is what keeps this proportional to one month.
         auto select = state_->db.prepare(
-            "SELECT service, backend,"
+            "SELECT service, backend, client,"
             " SUM(CASE WHEN time_us >= :hour THEN cost_nanos ELSE 0 END),"
             " SUM(CASE WHEN time_us >= :day THEN cost_nanos ELSE 0 END),"
             " SUM(CASE WHEN time_us >= :month THEN cost_nanos ELSE 0 END)"
             " FROM calls INDEXED BY calls_by_time WHERE time_us >= :earliest AND time_us < :before"
-            " GROUP BY service, backend ORDER BY service, backend");
+            " GROUP BY service, backend, client ORDER BY service, backend, client");
         select.bind(select.parameter(":hour"), schema::to_micros(hour_start));
         select.bind(select.parameter(":day"), schema::to_micros(day_start));
         select.bind(select.parameter(":month"), schema::to_micros(month_start));
@@ -95,10 +95,10 @@ std::vector<SpendTotal> Reader::spend_since(WallTime hour_start, WallTime day_st
                     before ? schema::to_micros(*before) : std::numeric_limits<std::int64_t>::max());
         std::vector<SpendTotal> totals;
         while (select.step()) {
-            totals.push_back(SpendTotal{select.column_text(0), select.column_text(1),
-                                        cost::Money::from_nanos(select.column_int64(2)),
+            totals.push_back(SpendTotal{select.column_text(0), select.column_text(1), select.column_text(2),
                                         cost::Money::from_nanos(select.column_int64(3)),
-                                        cost::Money::from_nanos(select.column_int64(4))});
+                                        cost::Money::from_nanos(select.column_int64(4)),
+                                        cost::Money::from_nanos(select.column_int64(5))});
         }
         return totals;
     });

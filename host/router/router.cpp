@@ -350,7 +350,7 @@ Task<Router::Attempted<typename Operation::Response>> Router::route(const std::s
         }
         std::optional<cost::Admission> admission;
         if (cost_ != nullptr) {
-            auto admitted = cost_->admit(service, target.name, request);
+            auto admitted = cost_->admit(service, target.name, request, options.client);
             if (!admitted) {
                 if (trial) health_.abandon_trial(target.name);
                 Error refusal = std::move(admitted).error();

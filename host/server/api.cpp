@@ -16,6 +16,7 @@
 #include "cost/money.hpp"
 #include "cost/reports.hpp"
 #include "ledger/export.hpp"
+#include "server/streamed_body.hpp"
 #include "wire/openai_api.hpp"
 
 namespace switchboard::server {
@@ -363,8 +364,15 @@ Response Api::admin(const Request& request) {
     } else if (path == "/admin/costs/forecast") {
         cost::write_report(cost::forecast_report(config, reader.get(), zone, now, query.service), zone, *format, out);
     } else if (path == "/admin/costs/export") {
-        ledger::export_rows(reader.get(), query,
-                            *format == cost::ReportFormat::json ? ledger::Format::json : ledger::Format::csv, out);
+        // Streamed: a year of rows is far more than an answer should hold in memory.
+        Response response;
+        if (*format == cost::ReportFormat::csv) response.content_type = "text/csv; charset=utf-8";
+        const auto rows_format = *format == cost::ReportFormat::json ? ledger::Format::json : ledger::Format::csv;
+        response.stream = std::make_shared<StreamedBody>(
+            [reader = std::shared_ptr<ledger::Reader>(std::move(reader)), query, rows_format](std::ostream& body) {
+                ledger::export_rows(reader.get(), query, rows_format, body);
+            });
+        return response;
     } else {
         wire::ApiError error;
         error.status = 404;

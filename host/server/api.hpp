@@ -21,7 +21,7 @@ namespace switchboard::server {
 //   GET  /admin/costs/summary        ?by=hour|day|month&group=service|backend|model|client
 //                                    &since=…&until=…&service=…&format=json|csv
 //   GET  /admin/costs/forecast       ?service=…&format=json|csv
-//   GET  /admin/costs/export         ?since=…&until=…&service=…&format=csv|json (every ledger row)
+//   GET  /admin/costs/export         ?since=…&until=…&service=…&format=csv|json (every ledger row, streamed)
 //   POST /v1/embeddings  OpenAI-compatible; the request's model picks the service ([server.models],
 //                        else the first embeddings service)
 // Unknown paths are 404 and known paths with another method 405, in the OpenAI error envelope.

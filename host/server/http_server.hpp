@@ -33,11 +33,24 @@ struct Request {
     std::optional<std::string_view> header(std::string_view name) const;
 };
 
+// A body made piece by piece, for answers too large to hold (a ledger export): the server sends
+// it with chunked transfer encoding (to an HTTP/1.0 client: raw, then closes), asking for the
+// next piece only once the previous one is written, so memory stays bounded.
+class BodySource {
+public:
+    virtual ~BodySource() = default;
+    // Asks for the next piece. `deliver` is called exactly once, from any thread (possibly before
+    // next() returns), with a non-empty piece, "" at the end of the body, or nullopt when making
+    // the body failed part-way (the server then closes the connection: the status is already sent).
+    virtual void next(std::function<void(std::optional<std::string>)> deliver) = 0;
+};
+
 struct Response {
     int status = 200;
     std::string content_type = "application/json";
     std::vector<std::pair<std::string, std::string>> headers;  // added to the server's own
     std::string body;
+    std::shared_ptr<BodySource> stream;  // when set, the body comes from it and `body` is ignored
 };
 
 // Answers one request. Runs on a server thread; the Task may finish on any thread. Must not throw

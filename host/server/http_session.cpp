@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -317,6 +318,10 @@ void HttpSession::send(Response response, After after) {
                                  response.status));
         return;
     }
+    if (response.stream && response.status >= 200 && response.status <= 599) {
+        send_streamed(std::move(response), after);
+        return;
+    }
     auto build = [&](Response& r) {
         auto& message = response_.emplace();
         message.version(version_);
@@ -352,9 +357,90 @@ void HttpSession::send(Response response, After after) {
                       [self = shared_from_this()](error_code ec, std::size_t) { self->on_written(ec); });
 }
 
+// The header first, then each piece as the source makes it: chunks for HTTP/1.1, raw bytes and a
+// close for HTTP/1.0, which has no chunks.
+void HttpSession::send_streamed(Response response, After after) {
+    chunked_ = version_ >= 11;
+    if (!chunked_) after = After::close;
+    auto& head = stream_head_.emplace();
+    head.version(version_);
+    head.result(static_cast<unsigned>(response.status));
+    for (const auto& [name, value] : response.headers) head.insert(name, value);
+    head.erase(http::field::content_length);
+    head.erase(http::field::transfer_encoding);
+    head.erase(http::field::connection);
+    head.set(http::field::server, "switchboard");
+    if (!response.content_type.empty()) head.set(http::field::content_type, response.content_type);
+    head.set("x-request-id", request_id_);
+    head.keep_alive(after == After::keep_alive);
+    if (chunked_) {
+        head.chunked(true);
+    } else {
+        head.set(http::field::connection, "close");  // the close is what ends the body
+    }
+    source_ = std::move(response.stream);
+    log_request(response.status);
+
+    phase_ = Phase::writing;
+    after_write_ = after;
+    auto& serializer = stream_serializer_.emplace(head);
+    stream_.expires_after(server_->options().body_timeout);
+    http::async_write_header(stream_, serializer, [self = shared_from_this()](error_code ec, std::size_t) {
+        if (self->phase_ == Phase::closed) return;
+        if (ec) {
+            self->on_written(ec);
+            return;
+        }
+        self->write_next_piece();
+    });
+}
+
+void HttpSession::write_next_piece() {
+    source_->next([self = shared_from_this()](std::optional<std::string> piece) {
+        net::post(self->strand_, [self, piece = std::move(piece)]() mutable { self->on_piece(std::move(piece)); });
+    });
+}
+
+void HttpSession::on_piece(std::optional<std::string> piece) {
+    if (phase_ == Phase::closed) return;
+    if (!piece) {
+        server_->log(LogLevel::error, request_id_,
+                     fmt::format("the answer to {} {} failed part-way; closing the connection so the client sees "
+                                 "it cut short",
+                                 method_, path_));
+        close_now();
+        return;
+    }
+    piece_ = std::move(*piece);
+    stream_.expires_after(server_->options().body_timeout);
+    auto on_done = [self = shared_from_this(), last = piece_.empty()](error_code ec, std::size_t) {
+        if (self->phase_ == Phase::closed) return;
+        if (ec || last) {
+            self->on_written(ec);
+            return;
+        }
+        self->write_next_piece();
+    };
+    if (!chunked_) {
+        if (piece_.empty()) {
+            on_done(error_code{}, 0);
+        } else {
+            net::async_write(stream_, net::buffer(piece_), std::move(on_done));
+        }
+    } else if (piece_.empty()) {
+        net::async_write(stream_, http::make_chunk_last(), std::move(on_done));
+    } else {
+        net::async_write(stream_, http::make_chunk(net::buffer(piece_)), std::move(on_done));
+    }
+}
+
 void HttpSession::on_written(error_code ec) {
     if (phase_ == Phase::closed) return;
     response_.reset();
+    stream_serializer_.reset();
+    stream_head_.reset();
+    source_.reset();
+    piece_.clear();
     if (ec) {
         if (ec == beast::error::timeout) {
             server_->log(LogLevel::warn, request_id_,
@@ -403,6 +489,7 @@ void HttpSession::drain() {
 void HttpSession::close_now() {
     if (phase_ == Phase::closed) return;
     phase_ = Phase::closed;
+    source_.reset();  // stops a streamed answer's producer
     error_code ignored;
     stream_.socket().shutdown(net::socket_base::shutdown_both, ignored);
     stream_.close();

@@ -13,6 +13,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include "server/http_server.hpp"
@@ -49,6 +51,9 @@ private:
     void on_handler_done(std::optional<Response> response, std::string failure);
     void reject(int status, std::string_view type, std::string_view message, After after);
     void send(Response response, After after);
+    void send_streamed(Response response, After after);
+    void write_next_piece();
+    void on_piece(std::optional<std::string> piece);
     void on_written(boost::beast::error_code ec);
     void linger();
     void drain();
@@ -64,6 +69,13 @@ private:
     boost::beast::flat_buffer buffer_;
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
     std::optional<boost::beast::http::response<boost::beast::http::string_body>> response_;
+    // A streamed answer: its header, the serializer writing it, where the pieces come from, the
+    // piece being written, and whether pieces go out as chunks (HTTP/1.1) or raw (HTTP/1.0).
+    std::optional<boost::beast::http::response<boost::beast::http::empty_body>> stream_head_;
+    std::optional<boost::beast::http::response_serializer<boost::beast::http::empty_body>> stream_serializer_;
+    std::shared_ptr<BodySource> source_;
+    std::string piece_;
+    bool chunked_ = true;
     Phase phase_ = Phase::waiting;
     After after_write_ = After::keep_alive;
     bool stopping_ = false;

@@ -224,6 +224,7 @@ mock = "e"
     CHECK(exported.status == 200);
     CHECK(std::string(exported.headers["Content-Type"]).starts_with("text/csv"));
     CHECK(exported.body.starts_with("time,request_id,client,"));
+    CHECK(exported.headers["Transfer-Encoding"] == "chunked");  // streamed, never held whole
     CHECK(send(port, http::verb::get, "/admin/costs/forecast?format=json", "", admin).status == 200);
     CHECK(send(port, http::verb::get, "/admin/costs/summary?since=someday", "", admin).status == 400);
     auto switched = send(port, http::verb::post, "/admin/services/embeddings/mode", R"({"mode":"hybrid"})", admin);

@@ -239,3 +239,39 @@ free = true
     CHECK(config.backends.at("billed").price.usd_per_million_tokens.at("mock-embedding-1") == usd_nanos(1'000'000'000));
     CHECK(config.backends.at("gift").price.free);
 }
+
+TEST_CASE("a client of the HTTP service may have caps of its own, checked like any other", "[config][cost]") {
+    TempDir dir;
+    auto file = dir.write("switchboard.toml", R"([server.clients.etl]
+key_sha256 = "3eb30d5c1d7a137487ac2caacc42c8933a122c80586dd93863930418f7aec0d1"
+[server.clients.etl.caps]
+daily = "2.50"
+monthly = 40
+[server.clients.notebook]
+key_sha256 = "0eb30d5c1d7a137487ac2caacc42c8933a122c80586dd93863930418f7aec0d1"
+[server.clients.notebook.caps]
+hourly = -3
+weekly = 1
+)");
+    auto result = load(file, {});
+    auto lines = describe(result.problems);
+    INFO(listing(result.problems));
+    auto has = [&](const std::string& text) {
+        return std::any_of(lines.begin(), lines.end(), [&](const std::string& line) { return line.find(text) != std::string::npos; });
+    };
+    CHECK(has(at(file, 9, 10) + ": error: server.clients.notebook.caps.hourly: a cap must be a non-negative amount in USD"));
+    CHECK(has(": error: server.clients.notebook.caps: unknown key 'weekly'"));
+    CHECK(lines.size() == 2);
+
+    auto fixed = dir.write("fixed.toml", R"([server.clients.etl]
+key_sha256 = "3eb30d5c1d7a137487ac2caacc42c8933a122c80586dd93863930418f7aec0d1"
+[server.clients.etl.caps]
+daily = "2.50"
+monthly = 40
+)");
+    auto config = load_ok(fixed);
+    const auto& caps = config.server.clients.at("etl").caps;
+    CHECK(caps.daily == usd_nanos(2'500'000'000));
+    CHECK(caps.monthly == usd_nanos(40'000'000'000));
+    CHECK_FALSE(caps.hourly);
+}

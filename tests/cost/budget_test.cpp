@@ -24,7 +24,7 @@ Limits backend_daily(const char* limit) {
 
 const Ask& ask(Money cost, std::int64_t tokens = 0) {
     thread_local Ask value;
-    value = Ask{"embeddings", "openai", cost, tokens};
+    value = Ask{"embeddings", "openai", cost, tokens, ""};
     return value;
 }
 
@@ -57,6 +57,38 @@ TEST_CASE("caps are described and identified for messages and metrics", "[cost][
     CHECK(id_of(CapKey{Scope::global, "", Window::day}) == "global.day");
     CHECK(id_of(CapKey{Scope::service, "embeddings", Window::hour}) == "service.embeddings.hour");
     CHECK(id_of(CapKey{Scope::backend, "openai", Window::month}) == "backend.openai.month");
+    CHECK(describe(CapKey{Scope::client, "etl", Window::day}) == "the daily cap of client 'etl'");
+    CHECK(id_of(CapKey{Scope::client, "etl", Window::day}) == "client.etl.day");
+}
+
+TEST_CASE("a client's own cap holds its calls and no one else's", "[cost][budget]") {
+    config::Config config;
+    config.server.clients["etl"].caps.daily = usd("1.00");
+    config.server.clients["notebook"];  // no caps
+    const Limits limits = Limits::from(config);
+    REQUIRE(limits.clients.size() == 1);
+    Budget budget(limits, TimeZone::utc());
+    const WallTime now = at(2026, 11, 29, 9);
+
+    auto first = budget.reserve(Ask{"embeddings", "openai", usd("0.70"), 0, "etl"}, now);
+    REQUIRE(first.ok());
+    budget.settle(first.value(), usd("0.70"), 0, now);
+    auto refused = budget.reserve(Ask{"embeddings", "openai", usd("0.40"), 0, "etl"}, now);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().kind == ErrorKind::budget_exceeded);
+    CHECK(refused.error().message ==
+          "the daily cap of client 'etl' is reached: spent $0.70 of $1.00; this call needs up to $0.40; resets at "
+          "2026-11-30T00:00:00Z (to allow more now, raise daily under [server.clients.etl.caps])");
+    CHECK(budget.reserve(Ask{"embeddings", "openai", usd("0.40"), 0, "notebook"}, now).ok());
+    CHECK(budget.reserve(Ask{"embeddings", "openai", usd("0.40"), 0, ""}, now).ok());
+    CHECK(budget.reserve(Ask{"embeddings", "openai", usd("0.30"), 0, "etl"}, now).ok());  // exactly up to the cap
+
+    // After a restart, the ledger's spend by this client counts again.
+    Budget restarted(limits, TimeZone::utc());
+    restarted.restore("embeddings", "openai", "etl", usd("0.70"), usd("0.70"), usd("0.70"), now);
+    restarted.restore("embeddings", "openai", "notebook", usd("5"), usd("5"), usd("5"), now);
+    CHECK(cap(restarted, Scope::client, Window::day, now).spent == usd("0.70"));
+    CHECK_FALSE(restarted.reserve(Ask{"embeddings", "openai", usd("0.40"), 0, "etl"}, now).ok());
 }
 
 TEST_CASE("Limits::from takes every cap, rate limit and alert threshold from the config", "[cost][budget]") {
@@ -147,7 +179,7 @@ TEST_CASE("200 concurrent reservations against a cap that fits 50: exactly 50 ar
     for (int i = 0; i < threads; ++i) {
         workers.emplace_back([&, i] {
             start.arrive_and_wait();
-            auto result = budget.reserve(Ask{"embeddings", "openai", usd("0.01"), 10}, now);
+            auto result = budget.reserve(Ask{"embeddings", "openai", usd("0.01"), 10, ""}, now);
             if (result.ok()) {
                 held[static_cast<std::size_t>(i)] = std::move(result).value();
                 ++admitted;
@@ -176,7 +208,7 @@ TEST_CASE("reservations from several threads settling and reserving at once neve
     for (int t = 0; t < 4; ++t) {
         workers.emplace_back([&] {
             for (int i = 0; i < 500; ++i) {
-                auto result = budget.reserve(Ask{"embeddings", "openai", usd("0.02"), 0}, now);
+                auto result = budget.reserve(Ask{"embeddings", "openai", usd("0.02"), 0, ""}, now);
                 if (!result.ok()) continue;
                 ++admitted;
                 budget.settle(result.value(), usd("0.01"), 0, now);  // each costs half its estimate
@@ -420,8 +452,8 @@ TEST_CASE("restore() puts the ledger's spend back so caps hold after a restart",
     budget.on_alert([&](const Alert& alert) { alerts.push_back(alert); });
     const WallTime now = at(2026, 11, 29, 12, 30);
 
-    budget.restore("embeddings", "openai", usd("0.25"), usd("4.90"), usd("60"), now);
-    budget.restore("parse", "llamaparse", usd("1"), usd("2"), usd("30"), now);
+    budget.restore("embeddings", "openai", "local", usd("0.25"), usd("4.90"), usd("60"), now);
+    budget.restore("parse", "llamaparse", "local", usd("1"), usd("2"), usd("30"), now);
 
     CHECK(cap(budget, Scope::global, Window::month, now).spent == usd("90"));
     CHECK(cap(budget, Scope::service, Window::hour, now).spent == usd("0.25"));
@@ -443,7 +475,7 @@ TEST_CASE("calls to services and backends without caps or limits are held only b
     Budget budget(std::move(limits), TimeZone::utc());
     const WallTime now = at(2026, 11, 29, 12);
 
-    auto other = budget.reserve(Ask{"parse", "llamaparse", usd("0.50"), 0}, now);
+    auto other = budget.reserve(Ask{"parse", "llamaparse", usd("0.50"), 0, ""}, now);
     REQUIRE(other.ok());
     CHECK(cap(budget, Scope::global, Window::day, now).reserved == usd("0.50"));
     CHECK(cap(budget, Scope::backend, Window::day, now).reserved == usd("0"));
@@ -465,9 +497,9 @@ TEST_CASE("a call that costs nothing is never held back by a cap, even one alrea
     auto refused = budget.reserve(ask(usd("0.01")), t0);
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().kind == ErrorKind::budget_exceeded);
-    auto free = budget.reserve(Ask{"embeddings", "mock", usd("0"), 0}, t0);
+    auto free = budget.reserve(Ask{"embeddings", "mock", usd("0"), 0, ""}, t0);
     CHECK(free.ok());
-    auto limited = budget.reserve(Ask{"embeddings", "mock", usd("0"), 0}, t0);  // its rpm still holds
+    auto limited = budget.reserve(Ask{"embeddings", "mock", usd("0"), 0, ""}, t0);  // its rpm still holds
     REQUIRE_FALSE(limited.ok());
     CHECK(limited.error().kind == ErrorKind::rate_limited);
 }

@@ -29,6 +29,11 @@ ledger::Row priced(std::string id, ledger::WallTime time, std::string service, s
     return row;
 }
 
+ledger::Row with_client(ledger::Row row, std::string client) {
+    row.client = std::move(client);
+    return row;
+}
+
 // Writes `rows` through a ledger (in the order given) and closes it.
 fs::path write_ledger(const TempDir& dir, const std::vector<ledger::Row>& rows) {
     CaptureLogger log;
@@ -84,10 +89,16 @@ TEST_CASE("spend_since sums real cost per service and backend since the hour, da
         priced("hour-2", hour + 2s, "embeddings", "openai", 7, 5'000'000),
         priced("parse", day, "parse", "llamaparse", 1'250'000),
         priced("mock", hour, "embeddings", "mock", 0, 40'000),
+        with_client(priced("etl", hour + 5s, "embeddings", "openai", 1'000), "etl"),
     });
 
-    const auto totals = ledger::Reader(path).spend_since(hour, day, month);
-    REQUIRE(totals.size() == 3);
+    auto totals = ledger::Reader(path).spend_since(hour, day, month);
+    REQUIRE(totals.size() == 4);
+    // A client's spend is its own total, so its caps can be restored.
+    CHECK(totals[1].backend == "openai");
+    CHECK(totals[1].client == "etl");
+    CHECK(totals[1].hour == Money::from_nanos(1'000));
+    totals.erase(totals.begin() + 1);
     CHECK(totals[0].service == "embeddings");
     CHECK(totals[0].backend == "mock");
     CHECK(totals[0].month == Money{});  // shadow cost is not spend
@@ -104,8 +115,8 @@ TEST_CASE("spend_since sums real cost per service and backend since the hour, da
     CaptureLogger log;
     ledger::Ledger ledger(ledger::Options{.path = path, .retention = 0ms}, log);
     const auto from_ledger = ledger.spend_since(hour, day, month);
-    REQUIRE(from_ledger.size() == 3);
-    CHECK(from_ledger[1].month == Money::from_nanos(1'000'020'308));
+    REQUIRE(from_ledger.size() == 4);
+    CHECK(from_ledger[2].month == Money::from_nanos(1'000'020'308));
 
     ledger::Reader reader(path);
     CHECK(reader.spend_between(day, hour + 2s, std::nullopt) == Money::from_nanos(1'250'000 + 20'000 + 300));

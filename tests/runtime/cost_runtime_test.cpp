@@ -403,3 +403,46 @@ TEST_CASE("a half-open trial the cost gate refuses is handed back, so the backen
     CHECK(back.backend == "openai");
     CHECK(rt.health().snapshot("openai").circuit == health::Circuit::closed);
 }
+
+TEST_CASE("a client's own cap sends its calls to the mock in hybrid mode, others' calls still go real, and it holds "
+          "after a restart",
+          "[runtime][cost]") {
+    Host host;
+    host.openai.set_token_counting(FakeOpenAI::TokenCounting::bytes);
+    // No backend cap; the client "etl" may spend 400 nano-dollars a day: two calls.
+    std::string toml = config_in("hybrid");
+    toml.replace(toml.find("[backends.openai.caps]\nhourly = \"0.000001\"\n"),
+                 std::string("[backends.openai.caps]\nhourly = \"0.000001\"\n").size(), "");
+    toml += R"(
+[server.clients.etl]
+key_sha256 = "3eb30d5c1d7a137487ac2caacc42c8933a122c80586dd93863930418f7aec0d1"
+[server.clients.etl.caps]
+daily = "0.0000004"
+[server.clients.notebook]
+key_sha256 = "0eb30d5c1d7a137487ac2caacc42c8933a122c80586dd93863930418f7aec0d1"
+)";
+    auto call_as = [&](runtime::Runtime& rt, const char* client) {
+        router::CallOptions options;
+        options.client = client;
+        return host.run(rt.router().embed("embeddings", ten_bytes(), options));
+    };
+    {
+        auto& rt = host.start(toml, keys());
+        INFO(problems_of(rt));
+        REQUIRE(rt.ok());
+        CHECK(call_as(rt, "etl").backend == "openai");
+        CHECK(call_as(rt, "etl").backend == "openai");
+        auto over = call_as(rt, "etl");
+        REQUIRE(over.result.ok());
+        CHECK(over.backend == "mock-embed");
+        REQUIRE(over.fallbacks.size() == 1);
+        CHECK(over.fallbacks[0].error.message.find("the daily cap of client 'etl'") != std::string::npos);
+        CHECK(call_as(rt, "notebook").backend == "openai");
+        CHECK(host.openai.request_count() == 3);
+    }
+    auto& restarted = host.start(toml, keys());
+    REQUIRE(restarted.ok());
+    CHECK(call_as(restarted, "etl").backend == "mock-embed");
+    CHECK(call_as(restarted, "notebook").backend == "openai");
+    CHECK(host.openai.request_count() == 4);
+}

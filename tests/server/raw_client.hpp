@@ -95,6 +95,17 @@ public:
             }
             buffer_.erase(0, end + 4);
             if (response.status == 100) continue;
+            if (response.header("transfer-encoding") == "chunked") {
+                if (!read_chunks(response.body, deadline)) return std::nullopt;
+                return response;
+            }
+            if (!response.header("content-length") && response.status != 204 && response.status != 304 &&
+                response.header("connection") == "close") {  // the body runs to the close
+                while (receive(deadline) == Event::data) {
+                }
+                response.body = std::exchange(buffer_, {});
+                return response;
+            }
             std::size_t length = std::stoul(response.header("content-length").value_or("0"));
             while (buffer_.size() < length) {
                 if (receive(deadline) != Event::data) return std::nullopt;
@@ -115,6 +126,24 @@ public:
     const std::string& unread() const { return buffer_; }
 
 private:
+    // A chunked body to its last chunk (no trailers); false if the connection ends before.
+    bool read_chunks(std::string& body, std::chrono::steady_clock::time_point deadline) {
+        for (;;) {
+            std::size_t line_end = buffer_.find("\r\n");
+            while (line_end == std::string::npos) {
+                if (receive(deadline) != Event::data) return false;
+                line_end = buffer_.find("\r\n");
+            }
+            const std::size_t size = std::stoul(buffer_.substr(0, line_end), nullptr, 16);
+            while (buffer_.size() < line_end + 2 + size + 2) {
+                if (receive(deadline) != Event::data) return false;
+            }
+            body.append(buffer_, line_end + 2, size);
+            buffer_.erase(0, line_end + 2 + size + 2);
+            if (size == 0) return true;
+        }
+    }
+
     Event receive(std::chrono::steady_clock::time_point deadline) {
         for (;;) {
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());

@@ -3,7 +3,9 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -14,6 +16,7 @@
 #include <catch2/catch.hpp>
 
 #include "fakes/child_process.hpp"
+#include "fakes/fake_openai.hpp"
 #include "fakes/temp_dir.hpp"
 
 namespace http = boost::beast::http;
@@ -52,6 +55,65 @@ std::uint16_t port_of(const std::string& line) {  // "Switchboard is serving on 
     auto colon = line.find(':', line.find("http://") + 7);
     REQUIRE(colon != std::string::npos);
     return static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
+}
+
+// `switchboard serve --config FILE` on a free loopback port, its output read until it says where.
+struct Served {
+    explicit Served(const std::filesystem::path& config)
+        : process({std::string(SWITCHBOARD_BINARY_DIR) + "/bin/switchboard", "serve", "--config", config.string(),
+                   "--listen", "127.0.0.1:0"},
+                  true) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        std::string serving;
+        while (serving.empty() && process.read_lines(lines, lines.size() + 1, deadline)) {
+            for (const auto& line : lines) {
+                if (line.find("serving on") != std::string::npos) serving = line;
+            }
+        }
+        INFO(joined());
+        REQUIRE_FALSE(serving.empty());
+        port = port_of(serving);
+    }
+
+    // SIGTERM, then the exit status and everything it wrote.
+    int stop() {
+        ::kill(process.pid(), SIGTERM);
+        process.read_lines(lines, SIZE_MAX, std::chrono::steady_clock::now() + std::chrono::seconds(20));
+        return process.wait();
+    }
+
+    std::string joined() const {
+        std::string output;
+        for (const auto& line : lines) output += line + "\n";
+        return output;
+    }
+
+    switchboard::testing::ChildProcess process;
+    std::vector<std::string> lines;
+    std::uint16_t port = 0;
+};
+
+// Raw bytes on a fresh connection; what came back until the server closed it or `limit` passed.
+std::string exchange_raw(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds limit) {
+    boost::asio::io_context io;
+    boost::beast::tcp_stream stream(io);
+    stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+    boost::asio::write(stream.socket(), boost::asio::buffer(bytes));
+    stream.expires_after(limit);
+    std::string received;
+    char chunk[4096];
+    boost::system::error_code ec;
+    for (;;) {
+        std::size_t n = stream.read_some(boost::asio::buffer(chunk), ec);
+        received.append(chunk, n);
+        if (ec) break;
+    }
+    return received;
+}
+
+std::string error_field(const Answer& answer, const char* field) {
+    auto value = boost::json::parse(answer.body).at("error").at(field);
+    return value.is_string() ? std::string(value.as_string()) : boost::json::serialize(value);
 }
 
 }  // namespace
@@ -244,4 +306,112 @@ mock = "e"
     CHECK(output.find(admin) == std::string::npos);
     CHECK(output.find("[audit] [" + std::string(right.headers["x-request-id"]) + "] client=team-a service=embeddings "
                       "backend=e outcome=ok cost_usd=0.00 status=200") != std::string::npos);
+}
+
+TEST_CASE("bad requests get their status and the OpenAI envelope, and the host keeps serving", "[cli][serve]") {
+    switchboard::testing::TempDir scratch;
+    auto file = scratch.write("switchboard.toml", R"([host]
+plugin_dirs = [")" + std::string(SWITCHBOARD_PLUGIN_DIR) + R"("]
+[cost]
+ledger = "ledger.sqlite"
+[backends.e]
+plugin = "mock-embeddings"
+[services.embeddings]
+capability = "embeddings"
+mock = "e"
+)");
+    Served host(file);
+    const auto port = host.port;
+    auto post = [&](const std::string& body) { return send(port, http::verb::post, "/v1/embeddings", body); };
+
+    auto malformed = post(R"({"model":"m","input":)");
+    CHECK(malformed.status == 400);
+    CHECK(error_field(malformed, "type") == "invalid_request_error");
+    CHECK(error_field(malformed, "message").find("JSON") != std::string::npos);
+    auto wrong_type = post(R"({"model":"m","input":42})");
+    CHECK(wrong_type.status == 400);
+    CHECK(error_field(wrong_type, "param") == "input");
+    auto empty = post(R"({"model":"m","input":[]})");
+    CHECK(empty.status == 400);
+    CHECK(error_field(empty, "param") == "input");
+    std::string many = R"({"model":"m","input":[)";
+    for (int i = 0; i < 2049; ++i) many += std::string(i ? "," : "") + "\"x\"";
+    auto too_many = post(many + "]}");
+    CHECK(too_many.status == 400);
+    CHECK(error_field(too_many, "message").find("2048") != std::string::npos);
+    auto no_route = send(port, http::verb::get, "/v1/nothing");
+    CHECK(no_route.status == 404);
+    CHECK(error_field(no_route, "code") == "unknown_url");
+    auto wrong_method = send(port, http::verb::delete_, "/v1/embeddings");
+    CHECK(wrong_method.status == 405);
+    CHECK(wrong_method.headers["Allow"] == "POST");
+
+    // Over the body limit: refused from the header, before any of the body is read.
+    const std::string oversized = exchange_raw(
+        port, "POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                  std::to_string(65 * 1024 * 1024) + "\r\n\r\n{",
+        std::chrono::seconds(10));
+    CHECK(oversized.starts_with("HTTP/1.1 413 "));
+    CHECK(oversized.find(R"("type":"invalid_request_error")") != std::string::npos);
+
+    // A client that sends half a header and stalls holds one connection, not the host.
+    boost::asio::io_context io;
+    boost::beast::tcp_stream slow(io);
+    slow.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+    boost::asio::write(slow.socket(), boost::asio::buffer(std::string("POST /v1/embeddings HTTP/1.1\r\nHost: x\r\n")));
+    auto served = post(R"({"model":"m","input":"still here"})");
+    CHECK(served.status == 200);
+    CHECK(send(port, http::verb::get, "/healthz").status == 200);
+
+    const int status = host.stop();
+    INFO(host.joined());
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("a client past its own cap gets 429 budget_exceeded in real mode while other clients are served",
+          "[cli][serve]") {
+    switchboard::testing::FakeOpenAI upstream("sk-upstream-TESTKEY-0123456789");
+    upstream.set_token_counting(switchboard::testing::FakeOpenAI::TokenCounting::bytes);
+    switchboard::testing::TempDir scratch;
+    // Ten bytes are at most ten tokens, $0.0000002 at $0.02 per million; the cap fits two calls.
+    auto file = scratch.write("switchboard.toml", R"([host]
+plugin_dirs = [")" + std::string(SWITCHBOARD_PLUGIN_DIR) + R"("]
+default_mode = "real"
+[health]
+probe_interval = "1h"
+[cost]
+ledger = "ledger.sqlite"
+[server.clients.etl]
+key_sha256 = "3eb30d5c1d7a137487ac2caacc42c8933a122c80586dd93863930418f7aec0d1"
+[server.clients.etl.caps]
+daily = "0.0000004"
+[server.clients.notebook]
+key_sha256 = "ffde93961389f0b08463ad848a8eea10d1f0a964381c206d63c76f5ea7127017"
+[backends.openai]
+plugin = "openai-embeddings"
+api_key = "sk-upstream-TESTKEY-0123456789"
+settings = { base_url = ")" + upstream.base_url() + R"(" }
+[services.embeddings]
+capability = "embeddings"
+real = ["openai"]
+)");
+    Served host(file);
+    const std::string etl = "sk-switchboard-TESTKEY-0123456789abcdef";
+    const std::string notebook = "sb-admin-TESTKEY-fedcba9876543210";
+    const std::string body = R"({"model":"text-embedding-3-small","input":"0123456789"})";
+    CHECK(send(host.port, http::verb::post, "/v1/embeddings", body, etl).status == 200);
+    CHECK(send(host.port, http::verb::post, "/v1/embeddings", body, etl).status == 200);
+    auto refused = send(host.port, http::verb::post, "/v1/embeddings", body, etl);
+    CHECK(refused.status == 429);
+    CHECK(error_field(refused, "code") == "budget_exceeded");
+    CHECK(error_field(refused, "message").find("the daily cap of client 'etl'") != std::string::npos);
+    CHECK_FALSE(std::string(refused.headers["Retry-After"]).empty());
+    CHECK(send(host.port, http::verb::post, "/v1/embeddings", body, notebook).status == 200);
+    CHECK(upstream.request_count() == 3);
+
+    const int status = host.stop();
+    INFO(host.joined());
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(host.joined().find("sk-upstream-TESTKEY") == std::string::npos);
 }

@@ -16,6 +16,10 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+# Node.js and npm run the official OpenAI and LlamaParse clients against the host in the tests.
+# A Node.js from elsewhere (NodeSource bundles npm) is fine; Debian's packages otherwise.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "installing: ${missing[*]}" >&2

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <memory>
@@ -323,8 +324,12 @@ int demo_command(const HostOptions& options, std::ostream& out, std::ostream& er
             code = report_failure(err, routed);
         }
     }
-    out << "\nEvery call is in the spend ledger " << config.cost.ledger.string() << "; see `switchboard costs summary "
-        << "--config " << options.config.string() << "`\n";
+    // The binary as it was run: build/bin/switchboard is seldom on PATH.
+    std::error_code no_link;
+    auto self = std::filesystem::read_symlink("/proc/self/exe", no_link);
+    out << "\nEvery call is in the spend ledger " << config.cost.ledger.string() << "; see `"
+        << (no_link ? std::string("switchboard") : self.string()) << " costs summary --config " << options.config.string()
+        << "`\n";
     return code;
 }
 

@@ -1,9 +1,12 @@
 // `switchboard serve`: the host behind its HTTP service until SIGINT or SIGTERM.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <csignal>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -78,17 +81,36 @@ int serve_command(const ServeOptions& options, std::ostream& out, std::ostream& 
         << "  curl " << url << "/v1/embeddings -H 'Content-Type: application/json' \\\n"
         << (open_to_all ? "" : "       -H \"Authorization: Bearer $SWITCHBOARD_KEY\" \\\n")
         << "       -d '{\"model\":\"text-embedding-3-small\",\"input\":\"hello\"}'\n"
+        << "  OpenAI clients: base URL " << url << "/v1; LlamaParse clients: base URL " << url << "\n"
         << std::flush;
 
+    // A stop: no new connections; calls in flight, parse jobs included, get the grace period; then
+    // the ledger is flushed and the loop ends.
+    constexpr auto grace = std::chrono::seconds(10);
+    boost::asio::steady_timer jobs_timer(io);
+    std::chrono::steady_clock::time_point give_up{};
+    std::function<void()> wait_for_jobs = [&] {
+        const std::size_t running = api.running_jobs();
+        if (running > 0 && std::chrono::steady_clock::now() < give_up) {
+            jobs_timer.expires_after(std::chrono::milliseconds(50));
+            jobs_timer.async_wait([&](const boost::system::error_code&) { wait_for_jobs(); });
+            return;
+        }
+        if (running > 0) {
+            logger.log(LogLevel::warn, "",
+                       std::to_string(running) + " parse job(s) still running after the grace period are abandoned; "
+                                                 "the upstream may bill them, but they are not in the ledger");
+        }
+        runtime.ledger().flush();
+        io.stop();
+    };
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
         logger.log(LogLevel::info, "", std::string("got ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
                                            ": no new connections; finishing the calls in flight (up to 10 s)");
-        server.stop(std::chrono::seconds(10), [&] {
-            runtime.ledger().flush();
-            io.stop();
-        });
+        give_up = std::chrono::steady_clock::now() + grace;
+        server.stop(grace, [&] { boost::asio::post(io, wait_for_jobs); });
     });
 
     std::vector<std::thread> threads;

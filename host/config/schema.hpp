@@ -75,10 +75,12 @@ inline constexpr std::array<KeySpec, 6> service_keys{{{"capability", ValueKind::
                                                       {"fallback_timeout", ValueKind::string},
                                                       {"caps", ValueKind::table}}};
 
-inline constexpr std::array<KeySpec, 4> server_keys{{{"listen", ValueKind::string},
+inline constexpr std::array<KeySpec, 6> server_keys{{{"listen", ValueKind::string},
                                                      {"models", ValueKind::table},
                                                      {"clients", ValueKind::table},
-                                                     {"admin_key_sha256", ValueKind::string}}};
+                                                     {"admin_key_sha256", ValueKind::string},
+                                                     {"job_ttl", ValueKind::string},
+                                                     {"parse_service", ValueKind::string}}};
 inline constexpr std::array<KeySpec, 3> client_keys{{{"key_sha256", ValueKind::string},
                                                      {"services", ValueKind::string_array},
                                                      {"caps", ValueKind::table}}};

@@ -48,6 +48,7 @@ public:
     health::HealthMonitor& health() { return *health_; }
     cost::CostPolicy& cost() { return *cost_; }
     ledger::Ledger& ledger() { return *ledger_; }
+    Clock& clock() const noexcept { return clock_; }
     MetricsRegistry& metrics() { return metrics_; }
     // What the backend's plugin reports about its upstream (status_details()); empty for an
     // unknown backend or one whose plugin threw.

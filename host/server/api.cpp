@@ -17,6 +17,7 @@
 #include "cost/reports.hpp"
 #include "ledger/export.hpp"
 #include "server/streamed_body.hpp"
+#include "wire/llamaparse_api.hpp"
 #include "wire/openai_api.hpp"
 
 namespace switchboard::server {
@@ -116,7 +117,8 @@ wire::ApiError unauthorized(std::string message) {
 
 }  // namespace
 
-Api::Api(runtime::Runtime& runtime, Logger& audit) : runtime_(runtime), audit_(audit) {}
+Api::Api(runtime::Runtime& runtime, Logger& audit)
+    : runtime_(runtime), audit_(audit), parse_(runtime, runtime.clock(), audit, metrics_) {}
 
 std::optional<const config::ClientSettings*> Api::authenticate(const Request& request) const {
     const auto& clients = runtime_.config()->server.clients;
@@ -137,6 +139,14 @@ std::optional<const config::ClientSettings*> Api::authenticate(const Request& re
 
 Task<Response> Api::handle(Request request) {
     if (request.path.starts_with("/admin/")) co_return admin(request);
+    if (ParseApi::owns(request.path)) {
+        auto client = authenticate(request);
+        if (!client) {  // LlamaParse's own words, which its clients show
+            co_return json_response(401, wire::DetailError{401, "Invalid authentication token"}.body());
+        }
+        auto answer = parse_.handle(std::move(request), *client);
+        co_return co_await std::move(answer);
+    }
     for (const auto& route : routes) {
         if (route.path != request.path) continue;
         if (route.method != request.method) {

@@ -4,6 +4,7 @@
 
 #include "runtime/runtime.hpp"
 #include "server/http_server.hpp"
+#include "server/parse_api.hpp"
 #include "server/service_metrics.hpp"
 #include "switchboard/task.hpp"
 
@@ -24,6 +25,8 @@ namespace switchboard::server {
 //   GET  /admin/costs/export         ?since=…&until=…&service=…&format=csv|json (every ledger row, streamed)
 //   POST /v1/embeddings  OpenAI-compatible; the request's model picks the service ([server.models],
 //                        else the first embeddings service)
+//   /api/parsing/…, /api/v1/parsing/…, /api/v2/parse…, /api/v1/beta/files…: LlamaParse, both
+//                        generations (see ParseApi); errors there are FastAPI's {"detail": "…"}
 // Unknown paths are 404 and known paths with another method 405, in the OpenAI error envelope.
 // With client keys configured ([server.clients]), every route but /healthz and /readyz needs
 // `Authorization: Bearer KEY`; the key's SHA-256 is compared with each client's in constant time
@@ -38,6 +41,9 @@ public:
 
     Task<Response> handle(Request request);
 
+    // Parse jobs whose calls are still running (a graceful stop waits for them).
+    std::size_t running_jobs() const { return parse_.running(); }
+
 private:
     Task<Response> embeddings(Request request, const config::ClientSettings* client);
     Response healthz() const;
@@ -51,6 +57,7 @@ private:
     runtime::Runtime& runtime_;
     Logger& audit_;
     ServiceMetrics metrics_;
+    ParseApi parse_;
 };
 
 }  // namespace switchboard::server

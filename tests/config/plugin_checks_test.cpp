@@ -255,7 +255,7 @@ TEST_CASE("a plugin's key and base URL come from the environment when the config
     CHECK(check_against_plugins(config, env_aware).empty());
 }
 
-TEST_CASE("the key may come from .env.{environment}; the process environment wins over it", "[config]") {
+TEST_CASE("the key may come from .env.{environment}, the process environment wins over it", "[config]") {
     TempDir dir;
     auto file = dir.write("switchboard.toml", with_mode("real"));
     dir.write(".env.staging", "OPENAI_API_KEY=sk-from-the-dotenv-file-0001\nOPENAI_BASE_URL=http://dotenv/v1\n");

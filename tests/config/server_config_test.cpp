@@ -1,6 +1,8 @@
-// [server]: where `switchboard serve` listens and which service each embeddings model goes to.
+// [server]: where `switchboard serve` listens, which service each embeddings model goes to, which
+// service parses and how long parse jobs are kept.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <string>
 
 #include "config/config.hpp"
@@ -90,4 +92,53 @@ services = []
               at(file, 5, 14) + ": error: server.clients.oops.key_sha256: expected the SHA-256 of the key as 64 "
                                 "lowercase hex characters (printf %s \"$KEY\" | sha256sum), never the key itself",
               at(file, 6, 1) + ": error: server.clients.none: missing required key 'key_sha256'"});
+}
+
+TEST_CASE("[server] job_ttl and parse_service: defaults, values, and a parse_service that is not a parse service",
+          "[config][server]") {
+    TempDir dir;
+    const std::string services = R"(
+[backends.e]
+plugin = "mock-embeddings"
+[backends.p]
+plugin = "mock-parse"
+[services.embeddings]
+capability = "embeddings"
+mock = "e"
+[services.documents]
+capability = "parse"
+mock = "p"
+)";
+    auto defaults = load(dir.write("defaults.toml", services), {});
+    INFO(listing(defaults.problems));
+    REQUIRE(defaults.ok());
+    CHECK(defaults.config->server.job_ttl == std::chrono::hours(1));
+    CHECK(defaults.config->server.parse_service.empty());
+
+    auto good = load(dir.write("good.toml", "[server]\njob_ttl = \"90m\"\nparse_service = \"documents\"\n" + services), {});
+    INFO(listing(good.problems));
+    REQUIRE(good.ok());
+    CHECK(good.config->server.job_ttl == std::chrono::minutes(90));
+    CHECK(good.config->server.parse_service == "documents");
+
+    auto typo = dir.write("typo.toml", "[server]\nparse_service = \"documnets\"\n" + services);
+    CHECK(describe(load(typo, {}).problems) ==
+          std::vector<std::string>{at(typo, 2, 17) + ": error: server.parse_service: unknown service 'documnets' (did "
+                                                     "you mean 'documents'?)"});
+    auto wrong = dir.write("wrong.toml", "[server]\njob_ttl = \"0s\"\nparse_service = \"embeddings\"\n" + services);
+    CHECK(describe(load(wrong, {}).problems) ==
+          std::vector<std::string>{
+              at(wrong, 2, 11) + ": error: server.job_ttl: must be greater than zero",
+              at(wrong, 3, 17) + ": error: server.parse_service: service 'embeddings' serves 'embeddings', not parse"});
+    auto none = dir.write("none.toml", R"([server]
+parse_service = "documents"
+[backends.e]
+plugin = "mock-embeddings"
+[services.embeddings]
+capability = "embeddings"
+mock = "e"
+)");
+    CHECK(describe(load(none, {}).problems) ==
+          std::vector<std::string>{at(none, 2, 17) +
+                                   ": error: server.parse_service: unknown service 'documents'; no parse service is defined"});
 }

@@ -6,24 +6,14 @@
 
 #include <boost/json.hpp>
 
+#include "wire/multipart_form.hpp"
+
 namespace switchboard::testing {
 namespace {
 
 namespace json = boost::json;
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
-
-std::string lowercase(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) c = (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
-    return out;
-}
-
-std::string_view trim(std::string_view text) {
-    auto first = text.find_first_not_of(" \t");
-    if (first == std::string_view::npos) return {};
-    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
 
 Reply detail(int status, std::string_view text) {
     return Reply::json(status, json::serialize(json::object{{"detail", text}}));
@@ -37,44 +27,6 @@ Reply validation_error(std::initializer_list<std::string_view> loc, std::string_
     return Reply::json(422, json::serialize(json::object{{"detail", json::array{std::move(entry)}}}));
 }
 
-// "%22" -> '"' and the other escapes MultipartBody writes inside quoted names.
-std::string unescape_quoted(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size()) {
-            auto code = text.substr(i + 1, 2);
-            if (code == "22") { out += '"'; i += 2; continue; }
-            if (code == "0D" || code == "0d") { out += '\r'; i += 2; continue; }
-            if (code == "0A" || code == "0a") { out += '\n'; i += 2; continue; }
-        }
-        out += text[i];
-    }
-    return out;
-}
-
-// The value of `name=` in a header's parameters ("form-data; name=\"file\"; filename=\"a.pdf\"").
-std::optional<std::string> header_parameter(std::string_view header, std::string_view name) {
-    std::size_t at = 0;
-    while ((at = header.find(';', at)) != std::string_view::npos) {
-        ++at;
-        auto rest = header.substr(at);
-        auto start = rest.find_first_not_of(" \t");
-        if (start == std::string_view::npos) break;
-        rest.remove_prefix(start);
-        auto eq = rest.find('=');
-        if (eq == std::string_view::npos) continue;
-        if (lowercase(trim(rest.substr(0, eq))) != name) continue;
-        auto value = rest.substr(eq + 1);
-        if (!value.empty() && value.front() == '"') {
-            auto close = value.find('"', 1);
-            if (close == std::string_view::npos) return std::nullopt;
-            return unescape_quoted(value.substr(1, close - 1));
-        }
-        return std::string(trim(value.substr(0, value.find(';'))));
-    }
-    return std::nullopt;
-}
-
 struct Part {
     std::string name;
     std::optional<std::string> file_name;
@@ -82,55 +34,16 @@ struct Part {
     std::string data;
 };
 
-// RFC 7578 multipart/form-data; nullopt when the body does not parse.
+// The body read by the host's own RFC 7578 parser; nullopt when it does not parse.
 std::optional<std::vector<Part>> parse_multipart(const RecordedRequest& request) {
-    auto content_type = request.header("Content-Type");
-    if (!content_type || lowercase(trim(content_type->substr(0, content_type->find(';')))) != "multipart/form-data") {
-        return std::nullopt;
-    }
-    auto boundary = header_parameter(*content_type, "boundary");
-    if (!boundary || boundary->empty()) return std::nullopt;
-    const std::string delimiter = "--" + *boundary;
-    std::string_view body = request.body;
-    if (!starts_with(body, delimiter)) return std::nullopt;
-    std::size_t at = delimiter.size();
+    wire::FormError error;
+    auto form = wire::MultipartForm::parse(request.header("Content-Type").value_or(""), request.body, error);
+    if (!form) return std::nullopt;
     std::vector<Part> parts;
-    while (true) {
-        if (body.substr(at, 2) == "--") return parts;
-        if (body.substr(at, 2) != "\r\n") return std::nullopt;
-        at += 2;
-        auto headers_end = body.find("\r\n\r\n", at);
-        if (headers_end == std::string_view::npos) return std::nullopt;
-        Part part;
-        bool named = false;
-        std::string_view headers = body.substr(at, headers_end - at);
-        while (!headers.empty()) {
-            auto line_end = headers.find("\r\n");
-            auto line = headers.substr(0, line_end);
-            headers = line_end == std::string_view::npos ? std::string_view() : headers.substr(line_end + 2);
-            auto colon = line.find(':');
-            if (colon == std::string_view::npos) return std::nullopt;
-            auto name = lowercase(trim(line.substr(0, colon)));
-            auto value = trim(line.substr(colon + 1));
-            if (name == "content-disposition") {
-                if (lowercase(value.substr(0, value.find(';'))) != "form-data") return std::nullopt;
-                auto field = header_parameter(value, "name");
-                if (!field) return std::nullopt;
-                part.name = *field;
-                part.file_name = header_parameter(value, "filename");
-                named = true;
-            } else if (name == "content-type") {
-                part.content_type = std::string(value);
-            }
-        }
-        if (!named) return std::nullopt;
-        auto content_start = headers_end + 4;
-        auto next = body.find("\r\n" + delimiter, content_start);
-        if (next == std::string_view::npos) return std::nullopt;
-        part.data = std::string(body.substr(content_start, next - content_start));
-        parts.push_back(std::move(part));
-        at = next + 2 + delimiter.size();
+    for (const auto& part : form->parts()) {
+        parts.push_back(Part{part.name, part.file_name, part.content_type, std::string(part.data)});
     }
+    return parts;
 }
 
 std::optional<std::int64_t> parse_integer(std::string_view text) {

@@ -144,7 +144,7 @@ TEST_CASE("bad_request and internal failures do not count against a backend", "[
     CHECK_FALSE(health.last_error.has_value());
 }
 
-TEST_CASE("after the cooldown exactly one half-open trial is admitted; its outcome decides", "[health]") {
+TEST_CASE("after the cooldown exactly one half-open trial is admitted, its outcome decides", "[health]") {
     HealthRig rig;
     for (int i = 0; i < 3; ++i) rig.monitor.record_failure("alpha", refused);
     const auto opened_at = rig.clock.now();
@@ -277,7 +277,7 @@ TEST_CASE("a probe that throws counts as a failure naming the backend", "[health
 }
 
 TEST_CASE(
-    "failed probes open the circuit; an open circuit is not probed; after the cooldown a probe is the "
+    "failed probes open the circuit, an open circuit is not probed, and after the cooldown a probe is the "
     "half-open trial",
     "[health]") {
     HealthRig rig;
@@ -309,7 +309,7 @@ TEST_CASE("a backend still being probed is not probed again", "[health]") {
     CHECK(rig.beta->probes() == 2);
 }
 
-TEST_CASE("start() probes every probe_interval; stop() leaves no timers and abandons probes in flight",
+TEST_CASE("start() probes every probe_interval, stop() leaves no timers and abandons probes in flight",
           "[health]") {
     HealthRig rig;
     rig.monitor.start();

@@ -361,7 +361,7 @@ TEST_CASE("a trickling body completes within the timeout and times out beyond it
     CHECK(error.message == "no complete answer within 250 ms from GET " + server.base_url() + "/long");
 }
 
-TEST_CASE("a body over max_response_bytes is a non-retryable upstream_error; one at the limit is fine", "[http]") {
+TEST_CASE("a body over max_response_bytes is a non-retryable upstream_error, one at the limit is fine", "[http]") {
     LoopbackServer server([](const RecordedRequest& request) {
         return Reply::json(200, std::string(request.path == "/big" ? 101 : 100, 'x'));
     });

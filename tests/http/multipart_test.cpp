@@ -30,7 +30,7 @@ TEST_CASE("a multipart body has the exact RFC 7578 layout: headers, blank line, 
                                                   "--XyZ--\r\n"s);
 }
 
-TEST_CASE("quotes and line breaks in names are percent-encoded; a file without a type is octet-stream", "[http][multipart]") {
+TEST_CASE("quotes and line breaks in names are percent-encoded, a file without a type is octet-stream", "[http][multipart]") {
     MultipartBody form("b");
     form.add_file("file", "a\"b\r\nc.txt", "", "x");
     CHECK(std::move(form).finish() == "--b\r\n"

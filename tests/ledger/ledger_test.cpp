@@ -351,7 +351,7 @@ TEST_CASE("rows kept while the folder was read-only are written once it is writa
     CHECK(ids_of(read_all(path)) == std::vector<std::string>{"kept"});
 }
 
-TEST_CASE("a corrupt ledger file fails the ledger; moved aside, a new file takes the kept rows", "[ledger]") {
+TEST_CASE("a corrupt ledger file fails the ledger, moved aside, a new file takes the kept rows", "[ledger]") {
     TempDir dir;
     CaptureLogger log;
     const auto path = dir.path() / "ledger.sqlite";

@@ -69,7 +69,7 @@ TEST_CASE("v1 sends the backend's parse_mode when the request names none", "[lla
           std::vector<std::pair<std::string, std::string>>{{"parse_mode", "parse_page_without_llm"}});
 }
 
-TEST_CASE("v1 cache hit is free; without job_credits_usage credits are unknown with a warning, never credits_used",
+TEST_CASE("v1 cache hit is free, without job_credits_usage credits are unknown with a warning, never credits_used",
           "[llamaparse]") {
     Rig rig({{"api", std::string("v1")}});
     rig.fake.set_account_credits_used(100);
@@ -128,7 +128,7 @@ TEST_CASE("v1 ERROR, PARTIAL_SUCCESS and CANCELLED jobs are upstream errors with
     for (const auto& route : rig.routes()) CHECK(route.find("/result/") == std::string::npos);
 }
 
-TEST_CASE("v1 job still PENDING at job_timeout_ms times out; v1 cannot cancel it upstream", "[llamaparse]") {
+TEST_CASE("v1 job still PENDING at job_timeout_ms times out, v1 cannot cancel it upstream", "[llamaparse]") {
     Rig rig({{"api", std::string("v1")}, {"job_timeout_ms", std::int64_t{7'000}}});
     rig.fake.script_next_job(JobScript::stays_pending());
     auto response = rig.parse();

@@ -277,7 +277,7 @@ TEST_CASE("v1 reads job status with its error code, documents, usage and json pa
           "LlamaParse answer to GET j has pages[0] without a positive integer 'page'");
 }
 
-TEST_CASE("v1 usage: job_pages and job_credits_usage, never the account's credits_used; cache hits free",
+TEST_CASE("v1 usage: job_pages and job_credits_usage, never the account's credits_used, cache hits free",
           "[llamaparse]") {
     auto usage = [](std::string_view metadata) {
         auto read = v1::usage_of(parsed(R"({"markdown": "", "job_metadata": )" + std::string(metadata) + "}"), "GET m");
@@ -291,7 +291,7 @@ TEST_CASE("v1 usage: job_pages and job_credits_usage, never the account's credit
     CHECK(billed.credits_unknown.empty());
     auto older = usage(R"({"credits_used": 34.0, "job_pages": 2})");
     CHECK(older.usage.pages == 2);
-    CHECK(older.usage.credits == 0);
+    CHECK(older.usage.credits == switchboard::credits_unknown);  // the host prices the pages at the tier
     CHECK(older.credits_unknown == "job_metadata has no job_credits_usage");
     auto cached = usage(R"({"credits_used": 34.0, "job_credits_usage": 19, "job_pages": 19, "job_is_cache_hit": true})");
     CHECK(cached.usage.pages == 19);
@@ -303,7 +303,7 @@ TEST_CASE("v1 usage: job_pages and job_credits_usage, never the account's credit
     auto none = v1::usage_of(parsed(R"({"markdown": ""})"), "GET m");
     REQUIRE(none.ok());
     CHECK(none.value().usage.pages == 0);
-    CHECK(none.value().usage.credits == 0);
+    CHECK(none.value().usage.credits == switchboard::credits_unknown);
     CHECK(none.value().credits_unknown == "the result has no job_metadata");
     auto bad = v1::usage_of(parsed(R"({"job_metadata": {"job_pages": "two"}})"), "GET m");
     REQUIRE_FALSE(bad.ok());

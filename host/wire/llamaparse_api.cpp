@@ -413,6 +413,9 @@ std::optional<ParseSubmission> parse_v1_upload(const MultipartForm& form, Detail
         }
         std::string value(part.data);
         if (trim(value).empty()) continue;
+        // Every v1 flag is off by default and the official client sends some off flags on every
+        // upload: an off flag says nothing, and a v2 backend would get it as an unknown option.
+        if (value == "false") continue;
         if (part.name == "parse_mode") {
             if (!one_of(v1_modes, value)) {
                 return fail(error, "parse_mode must be " + listing(v1_modes) + "; got '" + value + "'");

@@ -61,7 +61,8 @@ struct ParseSubmission {
 // POST /api/parsing/upload (and /api/v1/parsing/upload): a `file` part with a filename, and the
 // option fields. parse_mode → options.mode (one of LlamaParse's modes), language (repeatable) →
 // options.language joined by commas, target_pages (0-based) → options.target_pages; every other
-// field but from_python_package → options.extra as sent. input_url and input_s3_path are refused:
+// field but from_python_package → options.extra as sent, but for flags sent as "false" (the
+// default of every v1 flag). input_url and input_s3_path are refused:
 // this host does not fetch documents from addresses a caller names.
 std::optional<ParseSubmission> parse_v1_upload(const MultipartForm& form, DetailError& error);
 

@@ -100,6 +100,8 @@ TEST_CASE("a v1 upload maps its fields onto the parse request", "[wire][llamapar
                {"language", "fr"},
                {"target_pages", "0,2-4"},
                {"premium_mode", "true"},
+               {"gpt4o_mode", "false"},  // sent by llama-cloud-services on every upload
+               {"output_tables_as_HTML", "false"},
                {"page_separator", "\n===\n"},
                {"from_python_package", "true"},
                {"do_not_cache", ""}});

@@ -119,6 +119,11 @@ int serve_command(const ServeOptions& options, std::ostream& out, std::ostream& 
     for (unsigned i = 0; i < extra; ++i) threads.emplace_back([&io] { io.run(); });
     io.run();
     for (auto& thread : threads) thread.join();
+    // Calls abandoned at the stop were cancelled; let them end now, while the routes they answer
+    // through (metrics, audit) still exist.
+    io.restart();
+    while (io.poll() > 0) {
+    }
     out << "stopped\n";
     return exit_ok;
 }

@@ -55,6 +55,8 @@ struct Caps {
 // [server.clients.NAME]: one client allowed to call the service. Only the SHA-256 of its key is
 // kept (`printf %s "$KEY" | sha256sum`).
 struct ClientSettings {
+    static constexpr std::string_view local = "local";  // who calls when no clients are configured
+
     std::string name;
     std::string key_sha256;             // 64 lowercase hex characters
     std::vector<std::string> services;  // the services it may call; empty: all

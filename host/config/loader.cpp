@@ -480,6 +480,11 @@ void Loader::read_server(const toml::table& table) {
                 check_keys(*entry, path, client_keys);
                 ClientSettings client;
                 client.name = std::string(name.str());
+                if (client.name == ClientSettings::local) {  // its spend would be another's
+                    error(where(value, path), path,
+                          "'local' is the name calls without a client key are recorded under; name the client "
+                          "otherwise");
+                }
                 if (require(*entry, "key_sha256", path)) {
                     if (auto hash = read_hash(*entry->get("key_sha256"), join_key_path(path, "key_sha256"))) {
                         client.key_sha256 = *hash;

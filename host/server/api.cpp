@@ -167,7 +167,7 @@ Task<Response> Api::handle(Request request) {
                     ? "the API key is not valid for this host; check the key (it is never logged or echoed)"
                     : "this host needs an API key: send it as 'Authorization: Bearer KEY'"));
         }
-        if (request.path == "/v1/status") co_return status();
+        if (request.path == "/v1/status") co_return status(*client);
         if (request.path == "/metrics") {
             Response metrics = json_response(200, metrics_.render(runtime_));
             metrics.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -202,7 +202,7 @@ Response Api::readyz() const {
     return json_response(failing.empty() ? 200 : 503, boost::json::serialize(body));
 }
 
-Response Api::status() const {
+Response Api::status(const config::ClientSettings* client) const {
     using ledger::json_string;
     const auto& config = *runtime_.config();
     auto& policy = runtime_.cost();
@@ -266,6 +266,7 @@ Response Api::status() const {
     out += "},\"caps\":[";
     first = true;
     for (const auto& cap : policy.caps()) {
+        if (cap.key.scope == cost::Scope::client && (client == nullptr || cap.key.name != client->name)) continue;
         const std::string id = cost::id_of(cap.key);
         auto forecast = forecasts.find(id);
         out += std::string(first ? "" : ",") + "{\"cap\":" + json_string(id) +
@@ -427,7 +428,7 @@ Task<Response> Api::embeddings(Request request, const config::ClientSettings* cl
     }
     router::CallOptions options;
     options.request_id = request.request_id;
-    options.client = client != nullptr ? client->name : "local";
+    options.client = client != nullptr ? client->name : std::string(config::ClientSettings::local);
     auto routing = runtime_.router().embed(service, std::move(call.request), std::move(options));
     auto routed = co_await std::move(routing);
 
@@ -449,7 +450,7 @@ Task<Response> Api::embeddings(Request request, const config::ClientSettings* cl
     if (audit_.enabled(LogLevel::info)) {
         audit_.log(LogLevel::info, routed.request_id,
                    fmt::format("client={} service={} backend={} outcome={} cost_usd={} status={}",
-                               client != nullptr ? client->name : "local", service,
+                               client != nullptr ? client->name : config::ClientSettings::local, service,
                                routed.backend.empty() ? "-" : routed.backend,
                                routed.result.ok() ? "ok" : to_string(routed.result.error().kind),
                                cost::to_decimal(routed.cost), response.status));

@@ -48,7 +48,8 @@ private:
     Task<Response> embeddings(Request request, const config::ClientSettings* client);
     Response healthz() const;
     Response readyz() const;
-    Response status() const;
+    // `client`'s view: other clients' caps are theirs to see (nullptr: no clients configured).
+    Response status(const config::ClientSettings* client) const;
     Response admin(const Request& request);
     std::string service_for_model(const std::string& model) const;
     // The client the request's bearer key belongs to ("" when no clients are configured), or nullopt.

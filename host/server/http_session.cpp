@@ -362,22 +362,31 @@ void HttpSession::send(Response response, After after) {
 void HttpSession::send_streamed(Response response, After after) {
     chunked_ = version_ >= 11;
     if (!chunked_) after = After::close;
-    auto& head = stream_head_.emplace();
-    head.version(version_);
-    head.result(static_cast<unsigned>(response.status));
-    for (const auto& [name, value] : response.headers) head.insert(name, value);
-    head.erase(http::field::content_length);
-    head.erase(http::field::transfer_encoding);
-    head.erase(http::field::connection);
-    head.set(http::field::server, "switchboard");
-    if (!response.content_type.empty()) head.set(http::field::content_type, response.content_type);
-    head.set("x-request-id", request_id_);
-    head.keep_alive(after == After::keep_alive);
-    if (chunked_) {
-        head.chunked(true);
-    } else {
-        head.set(http::field::connection, "close");  // the close is what ends the body
+    try {
+        auto& head = stream_head_.emplace();
+        head.version(version_);
+        head.result(static_cast<unsigned>(response.status));
+        for (const auto& [name, value] : response.headers) head.insert(name, value);
+        head.erase(http::field::content_length);
+        head.erase(http::field::transfer_encoding);
+        head.erase(http::field::connection);
+        head.set(http::field::server, "switchboard");
+        if (!response.content_type.empty()) head.set(http::field::content_type, response.content_type);
+        head.set("x-request-id", request_id_);
+        head.keep_alive(after == After::keep_alive);
+        if (chunked_) {
+            head.chunked(true);
+        } else {
+            head.set(http::field::connection, "close");  // the close is what ends the body
+        }
+    } catch (const std::exception& e) {  // a header Beast refuses (too long): as send() answers it
+        stream_head_.reset();
+        server_->log(LogLevel::error, request_id_,
+                     fmt::format("the handler's answer to {} {} cannot be sent: {}", method_, path_, e.what()));
+        send(internal_error(request_id_), after);
+        return;
     }
+    auto& head = *stream_head_;
     source_ = std::move(response.stream);
     log_request(response.status);
 

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdio>
 #include <optional>
+#include <shared_mutex>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -136,6 +138,17 @@ std::optional<wire::MultipartForm> read_form(const Request& request, wire::Detai
 
 }  // namespace
 
+struct ParseApi::Outlet {
+    Outlet(std::shared_ptr<ParseJobs> jobs_in, Logger& audit_in, ServiceMetrics& metrics_in)
+        : jobs(std::move(jobs_in)), audit(audit_in), metrics(metrics_in) {}
+
+    std::shared_mutex mutex;  // shared by each call reporting; ~ParseApi takes it alone to shut
+    bool open = true;
+    std::shared_ptr<ParseJobs> jobs;
+    Logger& audit;
+    ServiceMetrics& metrics;
+};
+
 struct ParseApi::Call {
     Request& request;
     const config::ClientSettings* client;
@@ -148,6 +161,12 @@ ParseApi::ParseApi(runtime::Runtime& runtime, Clock& clock, Logger& audit, Servi
     : runtime_(runtime), audit_(audit), metrics_(metrics) {
     limits.ttl = runtime.config()->server.job_ttl;
     jobs_ = std::make_shared<ParseJobs>(clock, limits);
+    outlet_ = std::make_shared<Outlet>(jobs_, audit, metrics);
+}
+
+ParseApi::~ParseApi() {
+    std::unique_lock lock(outlet_->mutex);
+    outlet_->open = false;
 }
 
 bool ParseApi::owns(std::string_view path) {
@@ -170,7 +189,8 @@ std::string ParseApi::parse_service() const {
 
 Task<Response> ParseApi::handle(Request request, const config::ClientSettings* client) {
     const auto started = Steady::now();
-    Call call{request, client, client != nullptr ? client->name : "local", parse_service()};
+    Call call{request, client, client != nullptr ? client->name : std::string(config::ClientSettings::local),
+              parse_service()};
     Response response = answer(call);
     char overhead[32];
     std::snprintf(overhead, sizeof overhead, "%.3f",
@@ -416,24 +436,31 @@ Response ParseApi::submit(Call& call, wire::ParseSubmission submission, JobIdSty
     options.request_id = request.request_id;
     options.client = call.client_name;
     auto routing = runtime_.router().parse(call.service, std::move(document), std::move(options));
-    std::move(routing).start([jobs = jobs_, &audit = audit_, &metrics = metrics_, id, bytes, service = call.service,
-                              client = call.client_name,
-                              began = Steady::now()](router::Routed<ParseResponse> routed) {
-        const bool ok = routed.result.ok();
-        metrics.record(service, routed, ok ? &routed.result.value().usage : nullptr, Steady::now() - began);
-        RouteFacts facts{routed.backend,
-                         routed.fallbacks.empty()
-                             ? std::string()
-                             : std::string(router::fallback_reason(routed.fallbacks.back().error)),
-                         routed.cost};
-        const std::string outcome = ok ? "ok" : std::string(to_string(routed.result.error().kind));
-        auto job = jobs->finish(id, bytes, std::move(routed.result), facts);
-        if (audit.enabled(LogLevel::info)) {
-            audit.log(LogLevel::info, routed.request_id,
-                      fmt::format("client={} service={} backend={} outcome={} cost_usd={} job={} job_status={}",
-                                  client, service, routed.backend.empty() ? "-" : routed.backend, outcome,
-                                  cost::to_decimal(routed.cost), id,
-                                  job ? wire::v2_status_name(job->view.status) : std::string_view("DROPPED")));
+    std::move(routing).start([outlet = outlet_, id, bytes, service = call.service, client = call.client_name,
+                              began = Steady::now()](router::Routed<ParseResponse> routed) noexcept {
+        std::shared_lock lock(outlet->mutex);
+        if (!outlet->open) return;  // the routes are gone, and with them the job, its audit and metrics
+        try {
+            const bool ok = routed.result.ok();
+            outlet->metrics.record(service, routed, ok ? &routed.result.value().usage : nullptr,
+                                   Steady::now() - began);
+            RouteFacts facts{routed.backend,
+                             routed.fallbacks.empty()
+                                 ? std::string()
+                                 : std::string(router::fallback_reason(routed.fallbacks.back().error)),
+                             routed.cost};
+            const std::string outcome = ok ? "ok" : std::string(to_string(routed.result.error().kind));
+            auto job = outlet->jobs->finish(id, bytes, std::move(routed.result), facts);
+            if (outlet->audit.enabled(LogLevel::info)) {
+                outlet->audit.log(LogLevel::info, routed.request_id,
+                                  fmt::format("client={} service={} backend={} outcome={} cost_usd={} job={} "
+                                              "job_status={}",
+                                              client, service, routed.backend.empty() ? "-" : routed.backend,
+                                              outcome, cost::to_decimal(routed.cost), id,
+                                              job ? wire::v2_status_name(job->view.status)
+                                                  : std::string_view("DROPPED")));
+            }
+        } catch (...) {  // on_done must not throw; only memory can run out here
         }
     });
 

@@ -39,13 +39,17 @@ namespace switchboard::server {
 // x-switchboard-fallback and x-switchboard-cost-usd, and every answer x-switchboard-overhead-ms.
 // input_url and source_url are refused (400): the host does not fetch documents from addresses
 // a caller names. Errors are FastAPI's {"detail": "..."}.
-// `limits` bound the job store; its ttl is [server] job_ttl. `runtime` must be ok(); runtime,
-// clock, audit and metrics must outlive every job's call (running() is 0, or the event loop
-// running them has stopped).
+// `limits` bound the job store; its ttl is [server] job_ttl. `runtime` must be ok() and outlive
+// every job's call (running() is 0, or the event loop running them has stopped); clock, audit
+// and metrics need only outlive this object: a call that ends after it is gone (abandoned at a
+// stop, finished while the host winds down) reports to none of them.
 class ParseApi {
 public:
     ParseApi(runtime::Runtime& runtime, Clock& clock, Logger& audit, ServiceMetrics& metrics,
              ParseJobLimits limits = {});
+    ~ParseApi();  // waits for calls reporting their end at that moment
+    ParseApi(const ParseApi&) = delete;
+    ParseApi& operator=(const ParseApi&) = delete;
 
     // Whether `path` is one of these routes' (then handle() answers it, 404 and 405 included).
     static bool owns(std::string_view path);
@@ -58,6 +62,7 @@ public:
 
 private:
     struct Call;
+    struct Outlet;  // where a job's detached call reports its end; shut when this object goes
     Response answer(Call& call);
     Response v1(Call& call, std::string_view rest);
     Response v2(Call& call, std::string_view rest);
@@ -70,6 +75,7 @@ private:
     Logger& audit_;
     ServiceMetrics& metrics_;
     std::shared_ptr<ParseJobs> jobs_;
+    std::shared_ptr<Outlet> outlet_;
 };
 
 }  // namespace switchboard::server

@@ -16,6 +16,12 @@ Error full(std::string message, std::chrono::milliseconds retry_after = retry_so
 
 std::string mebibytes(std::size_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB"; }
 
+std::size_t bytes_of(const ParseResponse& response) {
+    std::size_t bytes = response.markdown.size() + response.text.size() + response.job_id.size();
+    for (const auto& page : response.pages) bytes += sizeof page + page.markdown.size() + page.text.size();
+    return bytes;
+}
+
 }  // namespace
 
 ParseJobs::ParseJobs(Clock& clock, ParseJobLimits limits) : clock_(clock), limits_(limits) {}
@@ -37,17 +43,9 @@ std::string ParseJobs::new_id(JobIdStyle style) const {
 
 void ParseJobs::sweep() {
     const auto now = clock_.now();
-    while (!expiry_.empty() && expiry_.begin()->first <= now) {
-        jobs_.erase(expiry_.begin()->second);
-        expiry_.erase(expiry_.begin());
-    }
-    for (auto it = files_.begin(); it != files_.end();) {
-        if (it->second.expires <= now) {
-            file_bytes_ -= it->second.file.data->size();
-            it = files_.erase(it);
-        } else {
-            ++it;
-        }
+    while (!expiry_.empty() && expiry_.begin()->first <= now) erase(jobs_.find(expiry_.begin()->second));
+    while (!file_expiry_.empty() && file_expiry_.begin()->first <= now) {
+        erase_file(files_.find(file_expiry_.begin()->second));
     }
 }
 
@@ -67,7 +65,20 @@ void ParseJobs::erase(std::map<std::string, Entry, std::less<>>::iterator it) {
             }
         }
     }
+    result_bytes_ -= it->second.result_bytes;
     jobs_.erase(it);
+}
+
+void ParseJobs::erase_file(std::map<std::string, FileEntry, std::less<>>::iterator it) {
+    auto [first, last] = file_expiry_.equal_range(it->second.expires);
+    for (auto at = first; at != last; ++at) {
+        if (at->second == it->first) {
+            file_expiry_.erase(at);
+            break;
+        }
+    }
+    file_bytes_ -= it->second.file.data->size();
+    files_.erase(it);
 }
 
 Result<ParseJob> ParseJobs::start(ParseJob job, JobIdStyle style, std::size_t document_bytes) {
@@ -117,6 +128,13 @@ std::optional<ParseJob> ParseJobs::finish(const std::string& id, std::size_t doc
         if (usage.credits >= 0) entry.job.view.credits = usage.credits;
         entry.job.result = std::make_shared<const ParseResponse>(std::move(result).value());
         entry.job.view.status = wire::JobStatus::succeeded;
+        // Room for this result: the jobs that finished first go (this one is not settled yet).
+        const std::size_t size = bytes_of(*entry.job.result);
+        while (result_bytes_ + size > limits_.max_result_bytes && !expiry_.empty()) {
+            erase(jobs_.find(expiry_.begin()->second));
+        }
+        entry.result_bytes = size;
+        result_bytes_ += size;
     } else {
         Error error = std::move(result).error();
         entry.job.view.status = wire::JobStatus::failed;
@@ -191,6 +209,14 @@ Result<StoredFile> ParseJobs::store_file(StoredFile file) {
     std::lock_guard lock(mutex_);
     sweep();
     const std::size_t size = file.data->size();
+    if (files_.size() >= limits_.max_files) {
+        return full("this host holds " + std::to_string(files_.size()) +
+                        " stored files, the most it keeps; delete files no longer needed (DELETE "
+                        "/api/v1/beta/files/ID) or let them expire",
+                    file_expiry_.empty()
+                        ? std::chrono::milliseconds(retry_soon)
+                        : std::chrono::ceil<std::chrono::milliseconds>(file_expiry_.begin()->first - clock_.now()));
+    }
     if (file_bytes_ + size > limits_.max_file_bytes) {
         return full("stored files would pass " + mebibytes(limits_.max_file_bytes) + " with this one (" +
                         mebibytes(size) + "); delete files no longer needed (DELETE /api/v1/beta/files/ID) or let "
@@ -205,7 +231,9 @@ Result<StoredFile> ParseJobs::store_file(StoredFile file) {
     file.view.expires_at = file.view.created_at + limits_.ttl;
     file_bytes_ += size;
     StoredFile snapshot = file;
-    files_.emplace(snapshot.view.id, FileEntry{std::move(file), clock_.now() + limits_.ttl});
+    const auto expires = clock_.now() + limits_.ttl;
+    files_.emplace(snapshot.view.id, FileEntry{std::move(file), expires});
+    file_expiry_.emplace(expires, snapshot.view.id);
     return snapshot;
 }
 
@@ -222,8 +250,7 @@ bool ParseJobs::drop_file(std::string_view id, std::string_view client) {
     sweep();
     auto it = files_.find(id);
     if (it == files_.end() || it->second.file.client != client) return false;
-    file_bytes_ -= it->second.file.data->size();
-    files_.erase(it);
+    erase_file(it);
     return true;
 }
 

@@ -32,6 +32,8 @@ struct ParseJobLimits {
     std::size_t max_jobs = 10'000;             // held at once, finished ones included
     std::size_t max_running = 256;             // calls in flight
     std::size_t max_running_bytes = std::size_t{1} << 30;  // documents of the calls in flight
+    std::size_t max_result_bytes = std::size_t{1} << 30;   // finished jobs' results together
+    std::size_t max_files = 10'000;                        // stored files held at once
     std::size_t max_file_bytes = std::size_t{1} << 30;     // stored files together
 };
 
@@ -64,9 +66,10 @@ struct StoredFile {
 // The parse jobs (and stored files) of the LlamaParse-compatible routes, in memory. A job holds
 // its document's size against max_running_bytes only while its call runs (the bytes themselves
 // live in the call, which frees them when it ends); a finished job keeps its result until `ttl`
-// after it finished, and is dropped then or, when max_jobs are held, to make room (the one that
-// finished first goes first). Expiry is measured on the injected clock at each use, so no timer
-// runs. Thread-safe.
+// after it finished, and is dropped then or, when max_jobs are held or the results would pass
+// max_result_bytes, to make room (the one that finished first goes first; a single result larger
+// than the limit is still kept, alone). Expiry is measured on the injected clock at each use, so
+// no timer runs. Thread-safe.
 class ParseJobs {
 public:
     ParseJobs(Clock& clock, ParseJobLimits limits);
@@ -103,7 +106,8 @@ public:
     Page list(std::string_view client, std::optional<wire::JobStatus> status, const std::vector<std::string>& ids,
               std::size_t page_size, std::optional<std::uint64_t> before);
 
-    // Stores a file for `file.client`; rate_limited when stored files would pass max_file_bytes.
+    // Stores a file for `file.client`; rate_limited when max_files are stored or stored files
+    // would pass max_file_bytes.
     Result<StoredFile> store_file(StoredFile file);
     std::optional<StoredFile> file(std::string_view id, std::string_view client);
     bool drop_file(std::string_view id, std::string_view client);
@@ -115,6 +119,7 @@ private:
     struct Entry {
         ParseJob job;
         std::optional<Clock::time_point> expires;  // set once finished or cancelled
+        std::size_t result_bytes = 0;              // held against max_result_bytes
     };
     struct FileEntry {
         StoredFile file;
@@ -124,6 +129,7 @@ private:
     void sweep();  // with mutex_ held
     void settle(Entry& entry, Clock::time_point now);  // finished or cancelled now: starts the TTL
     void erase(std::map<std::string, Entry, std::less<>>::iterator it);
+    void erase_file(std::map<std::string, FileEntry, std::less<>>::iterator it);
     std::string new_id(JobIdStyle style) const;
 
     Clock& clock_;
@@ -132,7 +138,9 @@ private:
     std::map<std::string, Entry, std::less<>> jobs_;
     std::multimap<Clock::time_point, std::string> expiry_;  // finished jobs by when they expire
     std::map<std::string, FileEntry, std::less<>> files_;
+    std::multimap<Clock::time_point, std::string> file_expiry_;  // stored files by when they expire
     std::size_t file_bytes_ = 0;
+    std::size_t result_bytes_ = 0;
     std::size_t running_ = 0;
     std::size_t running_bytes_ = 0;
     std::uint64_t sequence_ = 0;

@@ -5,6 +5,7 @@
 #include <deque>
 #include <mutex>
 #include <streambuf>
+#include <system_error>
 #include <utility>
 
 namespace switchboard::server {
@@ -121,7 +122,7 @@ void StreamedBody::next(Deliver deliver) {
     std::optional<std::string> now;
     {
         std::lock_guard lock(state_->mutex);
-        if (!producer_.joinable() && !state_->done) {
+        if (!producer_.joinable() && !state_->done) try {
             producer_ = std::thread([state = state_, produce = std::move(produce_)] {
                 PieceBuffer buffer(state->piece_bytes, [&state](std::string piece) { return state->push(std::move(piece)); });
                 std::ostream out(&buffer);
@@ -134,6 +135,9 @@ void StreamedBody::next(Deliver deliver) {
                 }
                 state->finish(failed);
             });
+        } catch (const std::system_error&) {  // no thread to be had: the body fails, the host goes on
+            state_->done = true;
+            state_->failed = true;
         }
         if (!state_->pieces.empty()) {
             now = std::move(state_->pieces.front());

@@ -214,6 +214,11 @@ public:
                 }
                 headers = body_.substr(at, end - at);
                 data_start = end + 4;
+                // RFC 2046: body-part := headers [CRLF *OCTET]. Without that CRLF the part has no
+                // body, and the blank line's second CRLF is the next delimiter's own.
+                if (body_.compare(end + 2, 2 + dash_boundary_.size(), "\r\n" + dash_boundary_) == 0) {
+                    data_start = end + 2;
+                }
             }
             FormPart part;
             if (!read_headers(headers, number, part)) return std::nullopt;

@@ -410,6 +410,16 @@ real = ["openai"]
     CHECK(send(host.port, http::verb::post, "/v1/embeddings", body, notebook).status == 200);
     CHECK(upstream.request_count() == 3);
 
+    // A client sees its own caps on the status page, never another's.
+    auto caps_seen_by = [&](const std::string& key) {
+        std::vector<std::string> ids;
+        auto page = boost::json::parse(send(host.port, http::verb::get, "/v1/status", "", key).body);
+        for (const auto& cap : page.at("caps").as_array()) ids.emplace_back(cap.at("cap").as_string());
+        return ids;
+    };
+    CHECK(caps_seen_by(etl) == std::vector<std::string>{"client.etl.day"});
+    CHECK(caps_seen_by(notebook).empty());
+
     const int status = host.stop();
     INFO(host.joined());
     CHECK(WEXITSTATUS(status) == 0);

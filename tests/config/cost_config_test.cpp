@@ -275,3 +275,16 @@ monthly = 40
     CHECK(caps.monthly == usd_nanos(40'000'000'000));
     CHECK_FALSE(caps.hourly);
 }
+
+TEST_CASE("no client may be named 'local', the name calls without a key are recorded under", "[config][cost]") {
+    TempDir dir;
+    auto file = dir.write("switchboard.toml", R"([server.clients.local]
+key_sha256 = "3eb30d5c1d7a137487ac2caacc42c8933a122c80586dd93863930418f7aec0d1"
+)");
+    auto result = load(file, {});
+    auto lines = describe(result.problems);
+    INFO(listing(result.problems));
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].find(": error: server.clients.local: 'local' is the name calls without a client key are recorded "
+                        "under") != std::string::npos);
+}

@@ -143,6 +143,12 @@ private:
                 4096, 2);
             return ready(std::move(response));
         }
+        if (request.path == "/stream-huge-header") {  // a header value past Beast's 64 KiB
+            Response response = text("");
+            response.headers.emplace_back("x-huge", std::string(70'000, 'h'));
+            response.stream = std::make_shared<StreamedBody>([](std::ostream& out) { out << "never sent"; });
+            return ready(std::move(response));
+        }
         Response response = text(request.method + " " + request.target + " path=" + request.path +
                                  " query=" + request.query + " id=" + request.request_id + "\n" + request.body);
         response.headers.emplace_back("x-echo-custom", std::string(request.header("X-Custom").value_or("none")));
@@ -559,4 +565,24 @@ TEST_CASE("a dropped streamed body stops its producer, which never runs ahead of
     // One piece taken, three queued, one being pushed when it was dropped: an endless producer
     // wrote at most that much.
     CHECK(written <= 5 * 1000);
+}
+
+TEST_CASE("a streamed answer whose header cannot be sent is a 500, and the connection goes on", "[server]") {
+    ServerFixture fixture;
+    RawClient client(fixture.port());
+    REQUIRE(client.send(get("/stream-huge-header")));
+    auto response = client.read_response();
+    REQUIRE(response);
+    CHECK(response->status == 500);
+    CHECK_FALSE(response->header("x-huge"));
+    const std::string id = response->header("x-request-id").value_or("");
+    CHECK(response->body == envelope("internal error in the host (request " + id + ")", "server_error"));
+    CHECK(fixture.logger.count(LogLevel::error,
+                               "the handler's answer to GET /stream-huge-header cannot be sent: field value too large") ==
+          1);
+
+    REQUIRE(client.send(get("/echo")));
+    auto next = client.read_response();
+    REQUIRE(next);
+    CHECK(next->status == 200);
 }

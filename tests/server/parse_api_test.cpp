@@ -3,6 +3,7 @@
 // FakeLlamaParse), with a manual clock: upload → poll → every result format through both
 // generations and both v1 spellings, refusals, cancel, expiry and who may see which job.
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -21,6 +22,7 @@
 #include "fakes/manual_clock.hpp"
 #include "fakes/temp_dir.hpp"
 #include "http/curl_transport.hpp"
+#include "ledger/ledger.hpp"
 #include "runtime/runtime.hpp"
 #include "server/http_server.hpp"
 #include "server/parse_api.hpp"
@@ -171,6 +173,14 @@ public:
         testing::drive_until([&] { return api_->running() == 0; }, clock, transport_,
                              [&] { return runtime_->ledger().pending() == 0; });
     }
+
+    // Moves time and lets real I/O finish until `done()`.
+    void drive_until(const std::function<bool()>& done) {
+        testing::drive_until(done, clock, transport_, [&] { return runtime_->ledger().pending() == 0; });
+    }
+
+    // The routes go, as at the end of `switchboard serve`, while the host and its calls stay.
+    void drop_api() { api_.reset(); }
 
     std::string problems() const {
         std::string out;
@@ -563,4 +573,54 @@ TEST_CASE("the store is bounded: a full store drops the job that finished first,
     slow.finish_jobs();
     CHECK(slow.post_form("/api/parsing/upload", document()).status == 200);
     slow.finish_jobs();
+}
+
+TEST_CASE("finished results are bounded in bytes: the job that finished first makes room", "[server][parse]") {
+    server::ParseJobLimits limits;
+    limits.max_result_bytes = 1;  // any result alone is larger: only the newest one is kept
+    Rig rig(kMock, limits);
+    const std::string first = id_of(rig.post_form("/api/parsing/upload", document()));
+    rig.finish_jobs();
+    CHECK(rig.get("/api/parsing/job/" + first + "/result/text").status == 200);
+
+    const std::string second = id_of(rig.post_form("/api/parsing/upload", document()));
+    rig.finish_jobs();
+    CHECK(rig.get("/api/parsing/job/" + first).status == 404);
+    CHECK(rig.get("/api/v2/parse/" + first).status == 404);
+    CHECK(body_of(rig.get("/api/parsing/job/" + second + "/result/text")).at("text") == "first page\n---\nsecond page");
+}
+
+TEST_CASE("stored files are bounded in number as well as bytes, and a delete makes room", "[server][parse]") {
+    server::ParseJobLimits limits;
+    limits.max_files = 1;
+    Rig rig(kMock, limits);
+    auto stored_file = [&] {
+        MultipartBody form;
+        form.add_file("file", "tiny.txt", "text/plain", "x");
+        return rig.post_form("/api/v1/beta/files", std::move(form));
+    };
+    const std::string kept = id_of(stored_file());
+    rig.clock.advance(1min);
+    auto full = stored_file();
+    CHECK(full.status == 429);
+    CHECK(detail_of(full) == "this host holds 1 stored files, the most it keeps; delete files no longer needed (DELETE "
+                             "/api/v1/beta/files/ID) or let them expire");
+    CHECK(full.header("Retry-After") == "540");  // when the stored one expires (job_ttl 10 min)
+
+    REQUIRE(rig.send("DELETE", "/api/v1/beta/files/" + kept).status == 204);
+    CHECK(stored_file().status == 200);
+}
+
+TEST_CASE("a job whose call ends after the routes are gone writes to neither their audit log nor their metrics",
+          "[server][parse]") {
+    Rig slow(slow_config());
+    id_of(slow.post_form("/api/parsing/upload", document()));
+    slow.drop_api();
+
+    ledger::Reader ledger(slow.runtime().ledger().path());
+    // The call's row is in; the router goes on at the clock's next turn, on this thread.
+    slow.drive_until([&] { return ledger.count({}) == 1 && slow.runtime().ledger().pending() == 0; });
+    slow.clock.run_ready();
+    CHECK(slow.audit.lines().empty());
+    CHECK_THAT(slow.metrics.render(slow.runtime()), !Contains(R"(switchboard_requests_total{backend="slow-parse")"));
 }

@@ -178,3 +178,12 @@ TEST_CASE("limits on parts, header size and field size answer 413", "[wire][mult
                          limits);
     CHECK(file.first("file")->data == "123456789");
 }
+
+TEST_CASE("a part whose headers end right at the next boundary has an empty body (RFC 2046)", "[wire][multipart]") {
+    auto form = parse_ok("multipart/form-data; boundary=x",
+                         "--x\r\nContent-Disposition: form-data; name=\"empty\"\r\n"
+                         "\r\n--x\r\nContent-Disposition: form-data; name=\"next\"\r\n\r\nvalue\r\n--x--\r\n");
+    REQUIRE(form.parts().size() == 2);
+    CHECK(form.first("empty")->data.empty());
+    CHECK(form.first("next")->data == "value");
+}

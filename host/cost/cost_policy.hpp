@@ -60,7 +60,8 @@ struct FinishedCall {
 struct CallCost {
     Money cost;         // real spend, possibly billed failed attempts included
     Money shadow_cost;  // priced on the service's first real backend when a mock answered
-    bool durable = true;  // the ledger row committed
+    bool durable = true;  // the ledger rows committed before finish() returned (false for a call
+                          // that spent nothing: its rows are written without waiting)
 };
 
 // The cost gate between the router and the plugins: prices calls, holds their estimates against

@@ -352,6 +352,9 @@ Response Api::admin(const Request& request) {
     if (!format || *format == cost::ReportFormat::table) {
         return error_response(bad_request("format must be json or csv", "format"));
     }
+    // Calls that spent nothing are recorded without waiting: let the report see every call
+    // answered before it.
+    runtime_.ledger().flush();
     std::unique_ptr<ledger::Reader> reader;
     std::error_code exists;
     if (std::filesystem::exists(config.cost.ledger, exists)) {

@@ -204,3 +204,54 @@ TEST_CASE("with on_ledger_failure open, calls made while the ledger failed are n
     ledger::Reader(path).for_each({}, [&](const ledger::Row&) { ++rows; });
     CHECK(rows == 2);
 }
+
+TEST_CASE("a call that spent nothing is not held for the ledger's commit, a paid one is", "[cost][ledger]") {
+    testing::TempDir dir;
+    testing::ManualClock clock;
+    testing::CaptureLogger logger;
+    ledger::Ledger ledger(options_for(dir.path() / "ledger.sqlite", clock), logger);
+    CostPolicy policy(capped_config(), &ledger, clock, logger);
+    Usage usage;
+    usage.prompt_tokens = 10;
+    auto finished = [&](const char* backend, std::optional<Admission> admission) {
+        FinishedCall call;
+        call.kind = CallKind::embeddings;
+        call.request_id = std::string("req_") + backend;
+        call.service = "embeddings";
+        call.backend = backend;
+        call.usage = &usage;
+        call.outcome = "ok";
+        call.started = clock.wall_now();
+        call.admission = std::move(admission);
+        return call;
+    };
+
+    // The mock's answer: finish() completes at once, before any commit, without the clock's hop.
+    std::optional<CallCost> mock_cost;
+    policy.finish(finished("mock", std::nullopt)).start([&](CallCost value) { mock_cost = value; });
+    REQUIRE(mock_cost.has_value());
+    CHECK_FALSE(mock_cost->durable);
+    CHECK(mock_cost->shadow_cost.nanos == 200);
+
+    // The paid answer completes only after its commit, through the clock.
+    auto admitted = policy.admit("embeddings", "openai", ten_bytes());
+    REQUIRE(admitted.ok());
+    std::optional<CallCost> paid_cost;
+    policy.finish(finished("openai", std::move(admitted).value())).start([&](CallCost value) { paid_cost = value; });
+    CHECK_FALSE(paid_cost.has_value());
+    ledger.flush();
+    const auto give_up = std::chrono::steady_clock::now() + 10s;
+    while (!paid_cost && std::chrono::steady_clock::now() < give_up) {
+        clock.run_ready();  // the writer thread's answer hops back through the clock
+        if (ledger.pending() > 0) std::this_thread::yield();
+    }
+    REQUIRE(paid_cost.has_value());
+    CHECK(paid_cost->durable);
+    CHECK(paid_cost->cost.nanos == 200);
+
+    std::vector<std::string> rows;
+    ledger::Reader(dir.path() / "ledger.sqlite").for_each({}, [&](const ledger::Row& row) {
+        rows.push_back(row.request_id);
+    });
+    CHECK(rows == std::vector<std::string>{"req_mock", "req_openai"});
+}

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { samplePdf } from './sample_pdf.mjs';
-import { requireClient, sha256Hex, SwitchboardHost } from './switchboard_host.mjs';
+import { parseServiceConfig, requireClient, SwitchboardHost } from './switchboard_host.mjs';
 
 const { LlamaParseReader } = requireClient('llama-cloud-services');
 
@@ -18,18 +18,7 @@ const scratch = mkdtempSync(path.join(tmpdir(), 'switchboard-npm-v1-'));
 const pdfPath = path.join(scratch, 'sample.pdf');
 writeFileSync(pdfPath, samplePdf(['Alpha page', 'Beta page']));
 
-const parserConfig = (settings) => `
-[server.clients.npm-tests]
-key_sha256 = "${sha256Hex(key)}"
-
-[backends.mock-parse]
-plugin = "mock-parse"
-${settings}
-
-[services.documents]
-capability = "parse"
-mock = "mock-parse"
-`;
+const parserConfig = (settings = '') => parseServiceConfig(key, settings);
 
 // The reader as a user sets it up, polling as fast as it allows (it has no lower bound).
 function reader(host, options = {}) {

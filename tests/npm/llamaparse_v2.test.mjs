@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { samplePdf } from './sample_pdf.mjs';
-import { requireClient, sha256Hex, SwitchboardHost } from './switchboard_host.mjs';
+import { parseServiceConfig, requireClient, SwitchboardHost } from './switchboard_host.mjs';
 
 const { LlamaCloud, AuthenticationError, BadRequestError } = requireClient('@llamaindex/llama-cloud');
 const { PollingError } = requireClient('@llamaindex/llama-cloud/core/polling');
@@ -20,18 +20,7 @@ const scratch = mkdtempSync(path.join(tmpdir(), 'switchboard-npm-v2-'));
 const pdfPath = path.join(scratch, 'sample.pdf');
 writeFileSync(pdfPath, samplePdf(['Alpha page', 'Beta page']));
 
-const parserConfig = (settings) => `
-[server.clients.npm-tests]
-key_sha256 = "${sha256Hex(key)}"
-
-[backends.mock-parse]
-plugin = "mock-parse"
-${settings}
-
-[services.documents]
-capability = "parse"
-mock = "mock-parse"
-`;
+const parserConfig = (settings = '') => parseServiceConfig(key, settings);
 
 // Polls as fast as the client allows (it has no lower bound); no retries, so errors show at once.
 const polling = { pollingInterval: 0.05, backoff: 'constant', timeout: 30 };

@@ -113,3 +113,20 @@ ${configBody}`);
     return status;
   }
 }
+
+// A host with one parse service, "documents", on the mock-parse backend (its `settings` TOML
+// appended), and the client key `key`.
+export function parseServiceConfig(key, settings = '') {
+  return `
+[server.clients.npm-tests]
+key_sha256 = "${sha256Hex(key)}"
+
+[backends.mock-parse]
+plugin = "mock-parse"
+${settings}
+
+[services.documents]
+capability = "parse"
+mock = "mock-parse"
+`;
+}

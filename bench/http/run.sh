@@ -272,7 +272,8 @@ measure_once() {
     fi
     # Kernel threads (children of kthreadd, pid 2) count as ours: at high rates they carry the
     # loopback traffic's softirq work.
-    local -a ours=("${pids[@]}" 2) mine=(${serves[$target]})
+    local -a ours=("${pids[@]}" 2) mine
+    read -ra mine <<<"${serves[$target]}"
     rm -f "$log"
     on_load h2load --h1 -t 1 "${shape[@]}" --log-file "$log" -d "$work/$body-request.json" "${auth[@]}" \
         "${headers[@]}" "$url" >"$work/h2load.out" 2>&1 &

@@ -119,6 +119,13 @@ TEST_CASE("embeddings go out as JSON floats or as base64 of little-endian float3
     CHECK(floats_from_base64(data[0].at("embedding").as_string()) == response.vectors[0]);
     CHECK(floats_from_base64(data[1].at("embedding").as_string()) == response.vectors[1]);
     CHECK(data[0].at("embedding").as_string() == "AAAAPwAAoL8AAEBA");  // 0.5, -1.25, 3.0
+
+    // 4 and 8 bytes end in padding: one and two '='.
+    response.vectors = {{0.5f}, {0.5f, -1.25f}};
+    auto padded = boost::json::parse(to_openai_json(response, true)).at("data").as_array();
+    CHECK(padded[0].at("embedding").as_string() == "AAAAPw==");
+    CHECK(padded[1].at("embedding").as_string() == "AAAAPwAAoL8=");
+    CHECK(floats_from_base64(padded[1].at("embedding").as_string()) == response.vectors[1]);
 }
 
 TEST_CASE("each error kind has the OpenAI status and envelope a client expects", "[wire][openai]") {

@@ -1,6 +1,7 @@
 #include "wire/llamaparse_api.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <array>
 #include <charconv>
 #include <ctime>
@@ -311,9 +312,16 @@ json::array markdown_items(std::string_view markdown, bool v1) {
     return items;
 }
 
+// Credits as LlamaParse writes them: a whole number as an integer ("19", not "1.9E1").
+json::value credits_value(double credits) {
+    const double whole = std::floor(credits);
+    if (whole == credits && std::fabs(credits) < 9e15) return static_cast<std::int64_t>(whole);
+    return credits;
+}
+
 json::object v1_metadata(const Usage& usage) {
     json::object metadata{{"job_pages", usage.pages}};
-    if (usage.credits >= 0) metadata["job_credits_usage"] = usage.credits;
+    if (usage.credits >= 0) metadata["job_credits_usage"] = credits_value(usage.credits);
     metadata["job_auto_mode_triggered_pages"] = 0;
     metadata["job_is_cache_hit"] = false;
     return metadata;
@@ -330,7 +338,7 @@ json::object v2_job(const JobView& job, bool with_usage) {
                      {"updated_at", iso_time(job.updated_at)},
                      {"error_message", failed ? nullable(job.error_message) : json::value(nullptr)}};
     if (with_usage) {
-        out["usage"] = json::object{{"credits", job.credits ? json::value(*job.credits) : json::value(nullptr)}};
+        out["usage"] = json::object{{"credits", job.credits ? credits_value(*job.credits) : json::value(nullptr)}};
     }
     return out;
 }

@@ -273,7 +273,7 @@ TEST_CASE("v1: upload, poll, then markdown, text and json, under both spellings"
     auto markdown = rig.get(prefix + "/job/" + id + "/result/markdown");
     REQUIRE(markdown.status == 200);
     CHECK(body_of(markdown) == json::parse(R"({"markdown":"first page\n---\nsecond page","job_metadata":{
-        "job_pages":2,"job_credits_usage":0.0,"job_auto_mode_triggered_pages":0,"job_is_cache_hit":false}})"));
+        "job_pages":2,"job_credits_usage":0,"job_auto_mode_triggered_pages":0,"job_is_cache_hit":false}})"));
     CHECK(markdown.header("x-switchboard-backend") == "mock-parse");
     CHECK(body_of(rig.get(prefix + "/job/" + id + "/result/text")).at("text") == "first page\n---\nsecond page");
     auto pages = body_of(rig.get(prefix + "/job/" + id + "/result/json")).at("pages").as_array();
@@ -326,7 +326,7 @@ TEST_CASE("v2: upload, poll with expand, and a file_id parse of a stored file, t
     REQUIRE(got.status == 200);
     auto answer = body_of(got);
     CHECK(answer.at("job").at("status") == "COMPLETED");
-    CHECK(answer.at("job").at("usage") == json::parse(R"({"credits":0.0})"));
+    CHECK(answer.at("job").at("usage") == json::parse(R"({"credits":0})"));
     CHECK(answer.at("markdown") == json::parse(R"({"pages":[{"page_number":2,"markdown":"two","success":true},
         {"page_number":3,"markdown":"three","success":true}]})"));
     CHECK(answer.at("text") == json::parse(R"({"pages":[{"page_number":2,"text":"two"},{"page_number":3,"text":"three"}]})"));
@@ -478,7 +478,7 @@ TEST_CASE("the llamaparse plugin behind the routes: v2 tier and pages, v1 mode a
         auto answer = body_of(got);
         REQUIRE(answer.at("job").at("status") == "COMPLETED");
         CHECK(answer.at("markdown").at("pages").at(0).at("markdown") == "# Page 1\n\nalpha");
-        CHECK(answer.at("job").at("usage").at("credits") == 20.0);  // the fake parses both pages at 10 credits
+        CHECK(answer.at("job").at("usage").at("credits") == 20);  // the fake parses both pages at 10 credits
         CHECK(got.header("x-switchboard-backend") == "llamaparse");
         REQUIRE(rig.llama.uploads().size() == 1);
         CHECK(json::parse(rig.llama.uploads()[0].configuration) ==
@@ -494,7 +494,7 @@ TEST_CASE("the llamaparse plugin behind the routes: v2 tier and pages, v1 mode a
         auto markdown = rig.get("/api/v1/parsing/job/" + id + "/result/markdown");
         REQUIRE(markdown.status == 200);
         CHECK(body_of(markdown).at("markdown") == "# Page 1\n\nalpha\n---\n# Page 2\n\nbeta");
-        CHECK(body_of(markdown).at("job_metadata").at("job_credits_usage") == 20.0);
+        CHECK(body_of(markdown).at("job_metadata").at("job_credits_usage") == 20);
         const auto uploads = rig.llama.uploads();
         REQUIRE(uploads.size() == 1);
         const auto& sent = uploads[0];

@@ -225,8 +225,11 @@ TEST_CASE("v1 answers: status with errors, results joined by the page separator,
     const ParseResponse response = two_pages();
     CHECK(json::parse(v1_result_json("markdown", response, "\n---\n")) == json::parse(R"({
         "markdown":"# One\n\nfirst\n---\n# Two\n\nsecond line\nmore",
-        "job_metadata":{"job_pages":2,"job_credits_usage":6.0,"job_auto_mode_triggered_pages":0,"job_is_cache_hit":false}})"));
+        "job_metadata":{"job_pages":2,"job_credits_usage":6,"job_auto_mode_triggered_pages":0,"job_is_cache_hit":false}})"));
     CHECK(json::parse(v1_result_json("text", response, "|")).at("text") == "One first|Two second");
+    ParseResponse fractional = two_pages();
+    fractional.usage.credits = 2.5;  // whole credits are integers, as LlamaParse writes them; others stay
+    CHECK(json::parse(v1_result_json("text", fractional, "|")).at("job_metadata").at("job_credits_usage") == 2.5);
 
     auto pages = json::parse(v1_result_json("json", response, "\n---\n")).at("pages").as_array();
     REQUIRE(pages.size() == 2);
@@ -252,7 +255,7 @@ TEST_CASE("v2 answers: the job, and each expansion null until COMPLETED", "[wire
     auto answer = json::parse(v2_get_json(done, &response, {"markdown", "text", "usage", "items", "job_metadata"}));
     CHECK(answer.at("job") == json::parse(R"({"id":"pjb-1","project_id":"default","status":"COMPLETED","tier":"fast",
         "name":"notes.txt","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:05Z",
-        "error_message":null,"usage":{"credits":6.0}})"));
+        "error_message":null,"usage":{"credits":6}})"));
     CHECK(answer.at("markdown") == json::parse(R"({"pages":[{"page_number":1,"markdown":"# One\n\nfirst","success":true},
         {"page_number":2,"markdown":"# Two\n\nsecond line\nmore","success":true}]})"));
     CHECK(answer.at("text") ==

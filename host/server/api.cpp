@@ -16,6 +16,8 @@
 #include "cost/money.hpp"
 #include "cost/reports.hpp"
 #include "ledger/export.hpp"
+#include "server/call_headers.hpp"
+#include "server/query.hpp"
 #include "server/streamed_body.hpp"
 #include "wire/llamaparse_api.hpp"
 #include "wire/openai_api.hpp"
@@ -53,12 +55,10 @@ void add_route_headers(Response& response, const router::Routed<T>& routed,
     char text[32];
     std::snprintf(text, sizeof text, "%.3f", std::chrono::duration<double, std::milli>(overhead).count());
     response.headers.emplace_back("x-switchboard-overhead-ms", text);
-    if (!routed.backend.empty()) response.headers.emplace_back("x-switchboard-backend", routed.backend);
-    if (!routed.fallbacks.empty()) {
-        response.headers.emplace_back("x-switchboard-fallback",
-                                      std::string(router::fallback_reason(routed.fallbacks.back().error)));
-    }
-    response.headers.emplace_back("x-switchboard-cost-usd", cost::to_decimal(routed.cost));
+    add_call_headers(response, routed.backend,
+                     routed.fallbacks.empty() ? std::string_view{}
+                                              : router::fallback_reason(routed.fallbacks.back().error),
+                     routed.cost);
 }
 
 std::string sha256_hex(std::string_view text) {
@@ -71,32 +71,6 @@ std::string sha256_hex(std::string_view text) {
         out += hex[byte & 15];
     }
     return out;
-}
-
-// The value of `name` in a query string, percent- and plus-decoded; nullopt when absent.
-std::optional<std::string> query_value(std::string_view query, std::string_view name) {
-    while (!query.empty()) {
-        auto amp = query.find('&');
-        std::string_view pair = query.substr(0, amp);
-        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-        auto eq = pair.find('=');
-        if (pair.substr(0, eq) != name) continue;
-        std::string_view raw = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-        std::string value;
-        for (std::size_t i = 0; i < raw.size(); ++i) {
-            if (raw[i] == '+') {
-                value += ' ';
-            } else if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
-                       std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
-                value += static_cast<char>(std::stoi(std::string(raw.substr(i + 1, 2)), nullptr, 16));
-                i += 2;
-            } else {
-                value += raw[i];
-            }
-        }
-        return value;
-    }
-    return std::nullopt;
 }
 
 wire::ApiError bad_request(std::string message, std::optional<std::string> param = std::nullopt) {
@@ -441,11 +415,7 @@ Task<Response> Api::embeddings(Request request, const config::ClientSettings* cl
     } else {
         const Error& error = routed.result.error();
         response = error_response(wire::api_error_for(error));
-        if (error.retry_after) {
-            const auto seconds = (error.retry_after->count() + 999) / 1000;
-            response.headers.emplace_back("Retry-After", std::to_string(seconds));
-            response.headers.emplace_back("retry-after-ms", std::to_string(error.retry_after->count()));
-        }
+        add_retry_after(response, error);
     }
     add_route_headers(response, routed, started);
     metrics_.record(service, routed, routed.result.ok() ? &routed.result.value().usage : nullptr,

@@ -13,6 +13,8 @@
 
 #include "cost/money.hpp"
 #include "router/router.hpp"
+#include "server/call_headers.hpp"
+#include "server/query.hpp"
 #include "wire/llamaparse_api.hpp"
 #include "wire/mime.hpp"
 #include "wire/multipart_form.hpp"
@@ -54,53 +56,8 @@ Response method_not_allowed(std::string allow) {
 // A refusal that says when to come back, as LlamaParse's 429s do.
 Response retry_later(const Error& error) {
     Response response = detail(429, error.message);
-    if (error.retry_after) {
-        response.headers.emplace_back("Retry-After", std::to_string((error.retry_after->count() + 999) / 1000));
-        response.headers.emplace_back("retry-after-ms", std::to_string(error.retry_after->count()));
-    }
+    add_retry_after(response, error);
     return response;
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-std::string percent_decoded(std::string_view raw, bool plus_is_space) {
-    std::string out;
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        if (plus_is_space && raw[i] == '+') {
-            out += ' ';
-        } else if (raw[i] == '%' && i + 2 < raw.size() && hex_value(raw[i + 1]) >= 0 && hex_value(raw[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(raw[i + 1]) * 16 + hex_value(raw[i + 2]));
-            i += 2;
-        } else {
-            out += raw[i];
-        }
-    }
-    return out;
-}
-
-// Every value of `name` in a query string, decoded, in order.
-std::vector<std::string> query_values(std::string_view query, std::string_view name) {
-    std::vector<std::string> out;
-    while (!query.empty()) {
-        auto amp = query.find('&');
-        std::string_view pair = query.substr(0, amp);
-        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-        auto eq = pair.find('=');
-        if (percent_decoded(pair.substr(0, eq), true) != name) continue;
-        out.push_back(eq == std::string_view::npos ? std::string() : percent_decoded(pair.substr(eq + 1), true));
-    }
-    return out;
-}
-
-std::optional<std::string> query_value(std::string_view query, std::string_view name) {
-    auto values = query_values(query, name);
-    if (values.empty()) return std::nullopt;
-    return values.front();
 }
 
 std::optional<std::uint64_t> whole_number(std::string_view text) {
@@ -112,12 +69,7 @@ std::optional<std::uint64_t> whole_number(std::string_view text) {
 
 // x-switchboard-* of a job's finished call, as Api adds them to an embeddings answer.
 void add_route_headers(Response& response, const ParseJob& job) {
-    if (!job.route) return;
-    if (!job.route->backend.empty()) response.headers.emplace_back("x-switchboard-backend", job.route->backend);
-    if (!job.route->fallback_reason.empty()) {
-        response.headers.emplace_back("x-switchboard-fallback", job.route->fallback_reason);
-    }
-    response.headers.emplace_back("x-switchboard-cost-usd", cost::to_decimal(job.route->cost));
+    if (job.route) add_call_headers(response, job.route->backend, job.route->fallback_reason, job.route->cost);
 }
 
 std::string unknown_job(std::string_view id) {

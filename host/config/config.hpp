@@ -153,10 +153,17 @@ inline std::string tier_setting(const Settings& settings) {
 // What to do with paid calls while the spend ledger cannot be written.
 enum class LedgerFailure { closed, open };
 
+// When a paid call is answered. full: once its ledger row is committed with an fsync (nothing
+// answered is ever lost). normal: at once; the row is committed moments later without an fsync
+// per commit, so a crash of the host loses the rows not committed yet and a power cut can lose
+// the commits since the last checkpoint.
+enum class LedgerSync { full, normal };
+
 // [cost]: pricing, caps, ledger and alerts.
 struct CostSettings {
     std::filesystem::path ledger;  // absolute; default var/ledger.sqlite beside the config file
     LedgerFailure on_ledger_failure = LedgerFailure::closed;
+    LedgerSync ledger_sync = LedgerSync::full;
     std::chrono::milliseconds retention{400LL * 86'400'000};  // older rows are deleted
     std::string timezone = "UTC";                                // caps' calendar windows
     std::vector<int> alert_percents{50, 80, 95};                 // of each cap, ascending

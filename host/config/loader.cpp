@@ -362,6 +362,12 @@ void Loader::read_cost(const toml::table& table) {
             cost.on_ledger_failure = *choice == "open" ? LedgerFailure::open : LedgerFailure::closed;
         }
     }
+    if (const auto* node = table.get("ledger_sync")) {
+        static const std::vector<std::string> choices{"full", "normal"};
+        if (auto choice = read_choice(*node, "cost.ledger_sync", "ledger sync mode", choices)) {
+            cost.ledger_sync = *choice == "normal" ? LedgerSync::normal : LedgerSync::full;
+        }
+    }
     if (const auto* node = table.get("retention")) {
         if (auto value = read_duration(*node, "cost.retention")) cost.retention = *value;
     }

@@ -52,8 +52,9 @@ inline constexpr std::array<KeySpec, 6> pricing_keys{{{"free", ValueKind::boolea
                                                       {"usd_per_thousand_credits", ValueKind::floating},
                                                       {"credits_per_page", ValueKind::table},
                                                       {"default_tier", ValueKind::string}}};
-inline constexpr std::array<KeySpec, 8> cost_keys{{{"ledger", ValueKind::string},
+inline constexpr std::array<KeySpec, 9> cost_keys{{{"ledger", ValueKind::string},
                                                    {"on_ledger_failure", ValueKind::string},
+                                                   {"ledger_sync", ValueKind::string},
                                                    {"retention", ValueKind::string},
                                                    {"timezone", ValueKind::string},
                                                    {"alert_percents", ValueKind::integer_array},

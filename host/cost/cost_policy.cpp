@@ -1,5 +1,7 @@
 #include "cost/cost_policy.hpp"
 
+#include <atomic>
+#include <memory>
 #include <utility>
 
 #include <fmt/format.h>
@@ -31,6 +33,7 @@ CostPolicy::CostPolicy(const config::Config& config, ledger::Ledger* ledger, Clo
       metrics_(metrics),
       ledger_(ledger),
       fail_open_(config.cost.on_ledger_failure == config::LedgerFailure::open),
+      wait_for_commit_(config.cost.ledger_sync == config::LedgerSync::full),
       started_(clock.wall_now()),
       budget_(Limits::from(config), zone_of(config)) {
     for (const auto& [name, backend] : config.backends) {
@@ -268,6 +271,29 @@ Task<CallCost> CostPolicy::finish(FinishedCall call) {
     // call. A crash can lose the last few of those rows, never a paid one.
     if (result.cost.nanos == 0) {
         for (auto& each : rows) ledger_->append(std::move(each), [](const Status&) {});
+        result.durable = false;
+        co_return result;
+    }
+
+    // cost.ledger_sync = "normal": a paid call is not held for the commit either (the caps are in
+    // the budget already; only a restart reads the rows). A row the writer cannot write is still
+    // logged, once per call. The answer may come after this policy is gone (~Ledger writes what is
+    // queued), so it holds only what outlives the ledger: the logger (see the class comment) and
+    // its own copy of the request id.
+    if (!wait_for_commit_) {
+        struct Unwritten {
+            Logger& logger;
+            std::string request_id;
+            std::atomic<bool> reported{false};
+        };
+        auto unwritten = std::make_shared<Unwritten>(logger_, call.request_id);
+        for (auto& each : rows) {
+            ledger_->append(std::move(each), [unwritten](const Status& status) {
+                if (status.ok() || unwritten->reported.exchange(true)) return;
+                log_line(unwritten->logger, LogLevel::error, unwritten->request_id,
+                         "the ledger row of this call is not durable yet: {}", status.error().message);
+            });
+        }
         result.durable = false;
         co_return result;
     }

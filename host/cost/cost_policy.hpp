@@ -61,13 +61,17 @@ struct CallCost {
     Money cost;         // real spend, possibly billed failed attempts included
     Money shadow_cost;  // priced on the service's first real backend when a mock answered
     bool durable = true;  // the ledger rows committed before finish() returned (false for a call
-                          // that spent nothing: its rows are written without waiting)
+                          // that spent nothing, and for every call with cost.ledger_sync = "normal":
+                          // their rows are written without waiting)
 };
 
 // The cost gate between the router and the plugins: prices calls, holds their estimates against
 // the budget before they run, settles them after, and writes one ledger row per call. Built from
 // the config; totals are restored from the ledger so caps hold across restarts. Thread-safe.
-// `ledger` (may be null: nothing is recorded), `clock`, `logger` and `metrics` outlive it.
+// `ledger` (may be null: nothing is recorded), `clock`, `logger` and `metrics` outlive it, and
+// `logger` outlives `ledger` too: with cost.ledger_sync = "normal" the ledger's writer reports a
+// row it could not write through `logger`, possibly after the policy is gone (~Ledger writes the
+// rows still queued).
 class CostPolicy {
 public:
     CostPolicy(const config::Config& config, ledger::Ledger* ledger, Clock& clock, Logger& logger,
@@ -90,7 +94,8 @@ public:
 
     // After the call: settle (or release) the admission, price shadow spend, write the call's
     // ledger row (and one per possibly billed attempt) and complete once they are durable (or the
-    // ledger has failed). Resumes on a host thread.
+    // ledger has failed), resuming on a host thread. A call that spent nothing, and every call
+    // with cost.ledger_sync = "normal", completes at once, before its rows are committed.
     Task<CallCost> finish(FinishedCall call);
 
     std::vector<CapState> caps() const;
@@ -119,6 +124,7 @@ private:
     Metrics* metrics_;
     ledger::Ledger* ledger_;
     bool fail_open_;
+    bool wait_for_commit_;  // cost.ledger_sync = "full": paid calls complete once their rows commit
     const WallTime started_;            // rows before this were spent by earlier runs of the host
     std::mutex restore_mutex_;
     std::atomic<bool> restored_{false};  // the totals from earlier runs are in the budget

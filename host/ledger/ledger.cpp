@@ -212,7 +212,7 @@ std::optional<std::string> Ledger::State::open_file() {
         if (db_->query_text("PRAGMA journal_mode = WAL") != "wal") {
             throw SqliteError(SQLITE_CANTOPEN, 0, "cannot switch the file to WAL mode");
         }
-        db_->exec("PRAGMA synchronous = FULL");
+        db_->exec(options_.sync == Sync::full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
         const int migrated = schema::migrate(*db_, version);
         if (migrated != version) {
             logger_.log(LogLevel::info, "",
@@ -239,7 +239,7 @@ void Ledger::State::close_file() {
     db_.reset();
 }
 
-// One transaction for the whole batch: one fsync however many rows.
+// One transaction for the whole batch: one fsync (Sync::full) however many rows.
 std::optional<std::string> Ledger::State::write(std::deque<Pending>& batch) {
     try {
         begin_.run();

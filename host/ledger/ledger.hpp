@@ -22,8 +22,17 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// How hard each commit is pushed to the disk (SQLite's synchronous in WAL mode).
+enum class Sync {
+    full,    // fsync per commit: a committed row survives a power cut or an OS crash
+    normal,  // no fsync per commit (the WAL is synced at checkpoints): a committed row survives the
+             // process being killed, but a power cut or an OS crash can lose the commits since the
+             // last checkpoint
+};
+
 struct Options {
     std::filesystem::path path;  // created with its folder if missing
+    Sync sync = Sync::full;
     std::chrono::milliseconds retention{400LL * 86'400'000};  // rows older are deleted; 0: never
     std::size_t max_pending = 100'000;  // rows held in memory while the file cannot be written
     std::chrono::milliseconds retry_interval{5'000};  // how often a failed ledger tries again
@@ -32,9 +41,10 @@ struct Options {
 };
 
 // The durable spend ledger: one SQLite file in WAL mode, written by one writer thread that
-// commits everything queued so far in one transaction (group commit, synchronous=FULL), then
-// tells each row's caller. A row is acknowledged only once its transaction has committed, so
-// after a crash (kill -9) every acknowledged row is in the file.
+// commits everything queued so far in one transaction (group commit, synchronous=FULL, or NORMAL
+// with Sync::normal), then tells each row's caller. A row is acknowledged only once its
+// transaction has committed, so after a crash of the process (kill -9) every acknowledged row is
+// in the file, whichever the sync; after a power cut or an OS crash only with Sync::full.
 //
 // The schema is versioned (PRAGMA user_version) and migrated forward on open; a file from a newer
 // version, a corrupt file or an unwritable path puts the ledger in the failed state: healthy() is
@@ -52,7 +62,8 @@ public:
     Ledger& operator=(const Ledger&) = delete;
 
     // Queues `row`; never blocks on I/O. `done` runs exactly once, on the writer thread (or
-    // inline when the ledger is failed or stopping): ok once the row is durable, else the error.
+    // inline when the ledger is failed or stopping): ok once the row is committed (durable as
+    // Options::sync says), else the error. It may run inside ~Ledger, for rows still queued.
     void append(Row row, std::function<void(const Status&)> done);
 
     // Rows appended whose `done` has not returned yet (for tests that drive time by hand: while

@@ -57,6 +57,8 @@ Runtime::Runtime(const std::filesystem::path& config_file, const config::Environ
     ledger::Options ledger_options;
     ledger_options.path = config_->cost.ledger;
     ledger_options.retention = config_->cost.retention;
+    ledger_options.sync =
+        config_->cost.ledger_sync == config::LedgerSync::normal ? ledger::Sync::normal : ledger::Sync::full;
     ledger_options.now = [&clock = clock_] { return clock.wall_now(); };
     ledger_ = std::make_unique<ledger::Ledger>(std::move(ledger_options), *ledger_logger_);
     cost_ = std::make_unique<cost::CostPolicy>(*config_, ledger_.get(), clock_, *cost_logger_, cost_metrics_.get());

@@ -86,7 +86,7 @@ private:
     std::unique_ptr<log::ComponentLogger> router_logger_;
     std::unique_ptr<health::HealthMonitor> health_;
     std::unique_ptr<log::ComponentLogger> ledger_logger_;
-    std::unique_ptr<log::ComponentLogger> cost_logger_;
+    std::unique_ptr<log::ComponentLogger> cost_logger_;  // before ledger_: it reports through it after cost_ is gone
     std::unique_ptr<BackendMetrics> cost_metrics_;
     std::unique_ptr<ledger::Ledger> ledger_;
     std::unique_ptr<cost::CostPolicy> cost_;

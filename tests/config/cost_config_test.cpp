@@ -52,6 +52,7 @@ plugin = "mock-embeddings"
     CHECK(config.cost.timezone == "UTC");
     CHECK(config.cost.alert_percents == std::vector<int>{50, 80, 95});
     CHECK(config.cost.on_ledger_failure == LedgerFailure::closed);
+    CHECK(config.cost.ledger_sync == LedgerSync::full);
     CHECK_FALSE(config.cost.caps.any());
 
     const PriceList& openai = config.backends.at("openai").price;
@@ -133,6 +134,30 @@ monthly = 40
     CHECK(config.services.at("embeddings").caps.monthly == usd_nanos(40'000'000'000));
     CHECK_FALSE(config.backends.at("mock").price.priced());  // a pricing file replaces the built-in one
     CHECK(check_against_plugins(config, scanned).empty());
+}
+
+TEST_CASE("cost.ledger_sync is full unless set to normal, and another value is an error at its position", "[config][cost]") {
+    TempDir dir;
+    const std::string backend = "\n[backends.mock]\nplugin = \"mock-embeddings\"\n";
+    CHECK(load_ok(dir.write("default.toml", "[cost]\ntimezone = \"UTC\"\n" + backend)).cost.ledger_sync ==
+          LedgerSync::full);
+    CHECK(load_ok(dir.write("full.toml", "[cost]\nledger_sync = \"full\"\n" + backend)).cost.ledger_sync ==
+          LedgerSync::full);
+    CHECK(load_ok(dir.write("normal.toml", "[cost]\nledger_sync = \"normal\"\n" + backend)).cost.ledger_sync ==
+          LedgerSync::normal);
+
+    auto file = dir.write("bad.toml", "[cost]\ntimezone = \"UTC\"\nledger_sync = \"nromal\"\n" + backend);
+    auto result = load(file, {});
+    CHECK_FALSE(result.ok());
+    CHECK(describe(result.problems) ==
+          std::vector<std::string>{at(file, 3, 15) + ": error: cost.ledger_sync: invalid ledger sync mode 'nromal'; "
+                                                     "expected full or normal (did you mean 'normal'?)"});
+
+    auto typed = dir.write("typed.toml", "[cost]\nledger_sync = false\n" + backend);
+    auto typed_result = load(typed, {});
+    CHECK_FALSE(typed_result.ok());
+    REQUIRE(typed_result.problems.size() == 1);
+    CHECK(typed_result.problems[0].to_string().rfind(at(typed, 2, 15) + ": error: cost.ledger_sync: ", 0) == 0);
 }
 
 TEST_CASE("every mistake in [cost], caps, limits and prices is reported where it is", "[config][cost]") {

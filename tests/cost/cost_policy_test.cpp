@@ -2,8 +2,12 @@
 // start and recovers.
 #include <chrono>
 #include <filesystem>
+#include <future>
+#include <memory>
 #include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -55,6 +59,57 @@ EmbeddingsRequest ten_bytes() {  // estimated at ten tokens: 200 nano-dollars
     EmbeddingsRequest request;
     request.inputs = {"0123456789"};
     return request;
+}
+
+FinishedCall paid_call(const char* request_id, Admission admission, const Usage& usage, const Clock& clock) {
+    FinishedCall call;
+    call.kind = CallKind::embeddings;
+    call.request_id = request_id;
+    call.service = "embeddings";
+    call.backend = "openai";
+    call.usage = &usage;
+    call.outcome = "ok";
+    call.started = clock.wall_now();
+    call.admission = std::move(admission);
+    return call;
+}
+
+// Holds the ledger's writer thread inside the answer to one row of its own, so nothing appended
+// meanwhile can be committed until release(); the file then holds that row alone.
+class StalledWriter {
+public:
+    explicit StalledWriter(ledger::Ledger& ledger) {
+        ledger::Row row;
+        row.request_id = "req_stall";
+        row.service = "embeddings";
+        row.backend = "mock";
+        ledger.append(std::move(row), [this](const Status&) {
+            entered_.set_value();
+            released_.get_future().wait();
+        });
+        const bool stalled = entered_.get_future().wait_for(10s) == std::future_status::ready;
+        if (!stalled) release();  // never leave the writer stuck: the ledger could not be destroyed
+        REQUIRE(stalled);
+    }
+    ~StalledWriter() { release(); }
+    StalledWriter(const StalledWriter&) = delete;
+    StalledWriter& operator=(const StalledWriter&) = delete;
+
+    void release() {
+        if (!released_once_) released_.set_value();
+        released_once_ = true;
+    }
+
+private:
+    std::promise<void> entered_;
+    std::promise<void> released_;
+    bool released_once_ = false;
+};
+
+std::vector<std::string> request_ids(const std::filesystem::path& path) {
+    std::vector<std::string> ids;
+    ledger::Reader(path).for_each({}, [&](const ledger::Row& row) { ids.push_back(row.request_id); });
+    return ids;
 }
 
 // Waits (real time, with a deadline) for the ledger's writer thread to reopen the file.
@@ -254,4 +309,89 @@ TEST_CASE("a call that spent nothing is not held for the ledger's commit, a paid
         rows.push_back(row.request_id);
     });
     CHECK(rows == std::vector<std::string>{"req_mock", "req_openai"});
+}
+
+TEST_CASE("with ledger_sync normal a paid call is answered before its row is committed, and the row follows",
+          "[cost][ledger]") {
+    testing::TempDir dir;
+    testing::ManualClock clock;
+    testing::CaptureLogger logger;
+    const auto path = dir.path() / "ledger.sqlite";
+    auto options = options_for(path, clock);
+    options.sync = ledger::Sync::normal;
+    auto ledger = std::make_unique<ledger::Ledger>(std::move(options), logger);
+    auto config = capped_config();
+    config.cost.ledger_sync = config::LedgerSync::normal;
+    auto policy = std::make_unique<CostPolicy>(config, ledger.get(), clock, logger);
+    Usage usage;
+    usage.prompt_tokens = 10;
+
+    StalledWriter stalled(*ledger);  // from here on, nothing more is committed until release()
+    auto admitted = policy->admit("embeddings", "openai", ten_bytes());
+    REQUIRE(admitted.ok());
+    std::optional<CallCost> cost;
+    policy->finish(paid_call("req_paid", std::move(admitted).value(), usage, clock)).start([&](CallCost value) {
+        cost = value;
+    });
+    // Answered at once: no commit, and no hop through the clock, which has not run.
+    REQUIRE(cost.has_value());
+    CHECK(cost->cost.nanos == 200);
+    CHECK_FALSE(cost->durable);
+    CHECK(request_ids(path) == std::vector<std::string>{"req_stall"});
+    CHECK(ledger->pending() == 2);
+    auto caps = policy->caps();
+    REQUIRE(caps.size() == 1);
+    CHECK(caps[0].spent.nanos == 200);  // the cap holds the spend before the row is in the file
+
+    // Shut down as the host does: the policy goes first, then the ledger writes what is queued.
+    policy.reset();
+    stalled.release();
+    ledger.reset();
+    CHECK(request_ids(path) == std::vector<std::string>{"req_stall", "req_paid"});
+    CHECK(logger.count(LogLevel::error, "") == 0);
+}
+
+TEST_CASE("with ledger_sync normal a failed ledger refuses paid calls when closed, and when open a call whose rows "
+          "cannot be written is logged once, with its request id",
+          "[cost][ledger]") {
+    testing::TempDir dir;
+    testing::ManualClock clock;
+    testing::CaptureLogger logger;
+    const auto path = dir.path() / "ledger.sqlite";
+    dir.write("ledger.sqlite", std::string(8192, 'x'));  // not a database: the ledger starts failed
+    auto options = options_for(path, clock);
+    options.sync = ledger::Sync::normal;
+    options.retry_interval = 1h;  // stays failed for the whole test
+    ledger::Ledger ledger(std::move(options), logger);
+    REQUIRE_FALSE(ledger.healthy());
+    auto config = capped_config();
+    config.cost.ledger_sync = config::LedgerSync::normal;
+    {  // closed, the default: refused before the call runs, whatever the sync
+        CostPolicy closed(config, &ledger, clock, logger);
+        auto refused = closed.admit("embeddings", "openai", ten_bytes());
+        REQUIRE_FALSE(refused.ok());
+        CHECK(refused.error().kind == ErrorKind::unavailable);
+        CHECK(refused.error().message.find("paid calls are refused until it can") != std::string::npos);
+    }
+    config.cost.on_ledger_failure = config::LedgerFailure::open;
+    CostPolicy policy(config, &ledger, clock, logger);
+    Usage usage;
+    usage.prompt_tokens = 10;
+
+    auto admitted = policy.admit("embeddings", "openai", ten_bytes());
+    REQUIRE(admitted.ok());
+    auto call = paid_call("req_unwritten", std::move(admitted).value(), usage, clock);
+    // A second attempt that may have been billed: two rows for this call, one log line.
+    auto attempt = policy.admit("embeddings", "openai", ten_bytes());
+    REQUIRE(attempt.ok());
+    call.maybe_billed.push_back(BilledAttempt{std::move(attempt).value(), "openai", "timeout"});
+    std::optional<CallCost> cost;
+    policy.finish(std::move(call)).start([&](CallCost value) { cost = value; });
+
+    REQUIRE(cost.has_value());
+    CHECK(cost->cost.nanos == 400);
+    CHECK_FALSE(cost->durable);
+    const std::string expected = "the ledger row of this call is not durable yet: " + ledger.failure().value();
+    CHECK(logger.has(LogLevel::error, "req_unwritten", expected));
+    CHECK(logger.count(LogLevel::error, "the ledger row of this call is not durable yet") == 1);
 }

@@ -1,12 +1,13 @@
-// Load for the kill -9 test: appends rows to the ledger at argv[1] from several threads as fast
-// as it can, and prints each row's request id (one per line, written at once) only after its
-// callback said ok. Runs until killed.
+// Load for the kill -9 test: appends rows to the ledger at argv[1] (with synchronous=NORMAL when
+// argv[2] is "normal") from several threads as fast as it can, and prints each row's request id
+// (one per line, written at once) only after its callback said ok. Runs until killed.
 #include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
 #include <semaphore>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -34,12 +35,13 @@ void print_acknowledged(const std::string& id) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 2) {
-        std::cerr << "usage: ledger_load_child LEDGER_FILE\n";
+    if (argc < 2 || argc > 3 || (argc == 3 && std::string_view(argv[2]) != "normal")) {
+        std::cerr << "usage: ledger_load_child LEDGER_FILE [normal]\n";
         return 2;
     }
     StderrLogger logger;
-    ledger::Ledger ledger(ledger::Options{.path = argv[1]}, logger);
+    const auto sync = argc == 3 ? ledger::Sync::normal : ledger::Sync::full;
+    ledger::Ledger ledger(ledger::Options{.path = argv[1], .sync = sync}, logger);
     if (!ledger.healthy()) return 1;
 
     constexpr int threads = 4;

@@ -184,6 +184,28 @@ TEST_CASE("rows appended at once from many threads share commits: far fewer fsyn
     CHECK(ledger::Reader(path).count({}) == threads * per_thread);
 }
 
+TEST_CASE("with Sync::normal a commit does not fsync the WAL, with Sync::full every commit does", "[ledger]") {
+    auto& disk = FaultyDisk::install();
+    TempDir dir;
+    CaptureLogger log;
+    constexpr int commits = 20;
+    auto syncs_for = [&](ledger::Sync sync) {
+        const auto path = dir.path() / (sync == ledger::Sync::full ? "full.sqlite" : "normal.sqlite");
+        Ledger ledger(Options{.path = path, .sync = sync}, log);
+        REQUIRE(ledger.healthy());
+        const long before = disk.wal_syncs();
+        for (int i = 0; i < commits; ++i) {
+            ledger.append(make_row("row-" + std::to_string(i)), nullptr);
+            ledger.flush();  // one commit per row
+        }
+        const long syncs = disk.wal_syncs() - before;
+        CHECK(ledger::Reader(path).count({}) == commits);  // committed either way, readable at once
+        return syncs;
+    };
+    CHECK(syncs_for(ledger::Sync::full) >= commits);
+    CHECK(syncs_for(ledger::Sync::normal) == 0);
+}
+
 TEST_CASE("a row acknowledged ok is already in the file for a separate reader", "[ledger]") {
     TempDir dir;
     CaptureLogger log;

@@ -4,7 +4,7 @@
 #
 #   bench/http/run.sh [--build DIR] [--duration S] [--warmup S] [--runs N] [--rate R]
 #                     [--low-rate R] [--connections N] [--no-batch] [--no-portkey] [--pin]
-#                     [--log-level LEVEL] [--wait-idle S] [--keep]
+#                     [--log-level LEVEL] [--wait-idle S] [--keep] [--targets "T ..."]
 #
 # Targets, each at saturation (--connections connections, closed loop) and at a fixed --rate
 # and --low-rate (open loop, 10 connections started apart so requests arrive evenly):
@@ -13,6 +13,7 @@
 #   portkey     the Portkey gateway (npm @portkey-ai/gateway) in front of the fake
 #   host-real   `switchboard serve`, REAL mode, openai-embeddings plugin in front of the fake
 #   host-mock   `switchboard serve`, MOCK mode (no upstream)
+# --targets measures only those (direct is always measured: the others are compared with it).
 # "+p50/+p99" = the target's p50/p99 minus the direct call's, same run, load and body.
 # Installs what it lacks (apt: nginx, nghttp2-client for h2load; npm: the gateway into BUILD/bench-node),
 # builds the host if BUILD has none (Release), and stops everything it started.
@@ -37,8 +38,9 @@ log_level=warn
 portkey_version=1.9.8   # 1.15.x does not start on Node 20
 dimensions=1536
 batch_size=8
+only=""
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while (($#)); do
     case $1 in
         --build) build=$(realpath -m "$2"); shift ;;
@@ -54,6 +56,7 @@ while (($#)); do
         --log-level) log_level=$2; shift ;;
         --wait-idle) wait_idle=$2; shift ;;
         --keep) keep=1 ;;
+        --targets) only=$2; shift ;;
         -h|--help) usage 0 ;;
         *) echo "run.sh: unknown option '$1'" >&2; usage 2 >&2 ;;
     esac
@@ -315,6 +318,14 @@ measure_once() {
 targets=(direct nginx)
 ((portkey)) && targets+=(portkey)
 targets+=(host-real host-mock)
+if [[ -n $only ]]; then
+    chosen=(direct)
+    for target in $only; do
+        [[ " ${targets[*]} " == *" $target "* ]] || die "--targets: no target '$target' (${targets[*]})"
+        [[ $target == direct ]] || chosen+=("$target")
+    done
+    targets=("${chosen[@]}")
+fi
 bodies=(single)
 ((batch)) && bodies+=(batch)
 loads=(fixed)
@@ -381,13 +392,16 @@ awk -F'\t' -v rate="$rate" -v low="$low_rate" -v runs="$runs" '
     END {
         for (r = 1; r <= runs; ++r) {
             if (r in errors) printf "run %d: NOT VALID where there were non-2xx answers:%s\n", r, errors[r]
+            if (!(("host-real", "sat", r) in rps)) continue
             host = p99["host-real", "fixed", r] - p99["direct", "fixed", r]
             verdict = "MISSED"; if (host <= 0.3) verdict = "met"
             printf "run %d: host-real adds p99 %.3f ms at %d req/s (target <= 0.3 ms): %s\n", r, host, rate, verdict
             real = rps["host-real", "sat", r]; proxied = rps["nginx", "sat", r]
-            verdict = "MISSED"; if (real >= 0.7 * proxied) verdict = "met"
-            printf "run %d: host-real saturates at %d req/s = %.2f x nginx proxy_pass (%d) (target >= 0.7): %s\n", r,
-                   real, real / proxied, proxied, verdict
+            if (proxied > 0) {
+                verdict = "MISSED"; if (real >= 0.7 * proxied) verdict = "met"
+                printf "run %d: host-real saturates at %d req/s = %.2f x nginx proxy_pass (%d) (target >= 0.7): %s\n", r,
+                       real, real / proxied, proxied, verdict
+            }
             for (i = 1; i <= 2; ++i) {
                 load = i == 1 ? "fixed" : "low"; at = i == 1 ? rate : low
                 if (!(("portkey", load, r) in rps)) continue

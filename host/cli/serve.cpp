@@ -8,7 +8,6 @@
 #include <csignal>
 #include <functional>
 #include <thread>
-#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
@@ -29,7 +28,8 @@ bool is_loopback(const std::string& address) {
 }  // namespace
 
 int serve_command(const ServeOptions& options, std::ostream& out, std::ostream& err) {
-    Session session(options.host);
+    const unsigned threads = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    Session session(options.host, threads);
     auto& io = session.io;
     auto& logger = session.logger;
     auto& runtime = *session.runtime;
@@ -43,6 +43,7 @@ int serve_command(const ServeOptions& options, std::ostream& out, std::ostream& 
     server::ServerOptions server_options;
     server_options.address = config.server.address;
     server_options.port = config.server.port;
+    server_options.loops = session.loops.all();
     if (!options.listen.empty()) {
         std::string why;
         auto listen = config::parse_listen(options.listen, why);
@@ -113,17 +114,12 @@ int serve_command(const ServeOptions& options, std::ostream& out, std::ostream& 
         server.stop(grace, [&] { boost::asio::post(io, wait_for_jobs); });
     });
 
-    std::vector<std::thread> threads;
-    const unsigned wanted = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-    const unsigned extra = wanted - 1;
-    for (unsigned i = 0; i < extra; ++i) threads.emplace_back([&io] { io.run(); });
+    session.loops.start();
     io.run();
-    for (auto& thread : threads) thread.join();
+    session.loops.stop_others();
     // Calls abandoned at the stop were cancelled; let them end now, while the routes they answer
     // through (metrics, audit) still exist.
-    io.restart();
-    while (io.poll() > 0) {
-    }
+    session.loops.drain();
     out << "stopped\n";
     return exit_ok;
 }

@@ -7,23 +7,26 @@
 #include <boost/asio/io_context.hpp>
 
 #include "cli/commands.hpp"
-#include "http/curl_transport.hpp"
 #include "log/host_logger.hpp"
 #include "runtime/asio_clock.hpp"
+#include "runtime/event_loops.hpp"
+#include "runtime/loop_transport.hpp"
 #include "runtime/runtime.hpp"
 #include "switchboard/task.hpp"
 
 namespace switchboard::cli {
 
-// One run of the host for one command: event loop, clock, logger, runtime.
+// One run of the host for one command: event loops, clock, logger, runtime. Commands run the
+// main loop (`io`) on their own thread; `serve` also starts the others.
 struct Session {
-    boost::asio::io_context io;
+    runtime::EventLoops loops;  // first in, last out: the clock and transport work on them
+    boost::asio::io_context& io = loops.main();
     runtime::AsioClock clock{io};
-    http::CurlTransport transport{io};
+    runtime::LoopTransport transport{loops};
     log::HostLogger logger{log::Format::text, LogLevel::info};
     std::unique_ptr<runtime::Runtime> runtime;
 
-    explicit Session(const HostOptions& options) {
+    explicit Session(const HostOptions& options, std::size_t loop_count = 1) : loops(loop_count) {
         auto env = config::Environment::from_process();
         // --log-level is an override like any other, so it holds from the first line.
         if (!options.log_level.empty()) env.variables["SWITCHBOARD__HOST__LOG_LEVEL"] = options.log_level;
@@ -34,9 +37,8 @@ struct Session {
     // queued): let them, so they free their frames and release their plugins before the runtime
     // goes. A plugin that ignores cancellation and still waits on a long timer is abandoned.
     ~Session() {
-        io.restart();
-        while (io.poll() > 0) {
-        }
+        loops.stop_others();
+        loops.drain();
     }
 
     // Runs the event loop until `start` calls the completion it was given.

@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "runtime/event_loops.hpp"
+
 namespace switchboard::runtime {
 
 AsioClock::~AsioClock() {
@@ -10,12 +12,15 @@ AsioClock::~AsioClock() {
 }
 
 Clock::TimerId AsioClock::call_after(duration delay, std::function<void()> fn) {
+    // On the caller's own loop when it runs one, so a call's timers fire where the call runs.
+    auto* loop = EventLoops::current();
+    auto& io = loop != nullptr ? *loop : io_;
     if (delay <= duration::zero()) {
         // "As soon as the loop gets to it": a posted handler, no timer (0: not cancellable).
-        boost::asio::post(io_, std::move(fn));
+        boost::asio::post(io, std::move(fn));
         return 0;
     }
-    auto timer = std::make_shared<boost::asio::steady_timer>(io_, delay);
+    auto timer = std::make_shared<boost::asio::steady_timer>(io, delay);
     TimerId id;
     {
         std::lock_guard lock(mutex_);

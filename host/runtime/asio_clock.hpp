@@ -11,8 +11,9 @@
 
 namespace switchboard::runtime {
 
-// The production Clock: steady time, timers on the host's Asio event loop. Callbacks run on
-// whichever thread runs the io_context. Thread-safe.
+// The production Clock: steady time, timers on the host's Asio event loops: on the loop of the
+// thread that sets them (EventLoops::current()), else on `io`. Callbacks run on that loop's
+// thread. Thread-safe. The loops must outlive the clock.
 class AsioClock final : public Clock {
 public:
     explicit AsioClock(boost::asio::io_context& io) : io_(io) {}

@@ -65,6 +65,9 @@ struct ServerOptions {
     std::chrono::milliseconds header_timeout{10'000};   // the whole header must arrive within
     std::chrono::milliseconds body_timeout{60'000};     // the whole body must arrive within
     std::chrono::milliseconds idle_timeout{60'000};     // a kept-alive connection with no request
+    // The event loops connections are spread over, in turn (each runs its connection's handler
+    // calls); empty: the server's own io_context. Each must outlive the server's connections.
+    std::vector<boost::asio::io_context*> loops;
 };
 
 // HTTP/1.1 server (Boost.Beast) on the caller's io_context: keep-alive, size limits, header/body/

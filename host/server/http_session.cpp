@@ -4,6 +4,7 @@
 #include <exception>
 #include <utility>
 
+#include <boost/asio/defer.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -292,7 +293,7 @@ void HttpSession::call_handler() {
         return;
     }
     guarded(std::move(task)).start([self = shared_from_this()](Outcome outcome) {
-        net::post(self->strand_, [self, outcome = std::move(outcome)]() mutable {
+        net::defer(self->strand_, [self, outcome = std::move(outcome)]() mutable {
             self->on_handler_done(std::move(outcome.response), std::move(outcome.failure));
         });
     });

@@ -78,7 +78,9 @@ void ServerCore::listen() {
 
 void ServerCore::accept() {
     if (stopping() || !acceptor_.is_open()) return;
-    acceptor_.async_accept(net::make_strand(io_), [self = shared_from_this()](const error_code& ec, tcp::socket socket) {
+    const auto& loops = options_.loops;
+    net::io_context& loop = loops.empty() ? io_ : *loops[next_loop_++ % loops.size()];
+    acceptor_.async_accept(net::make_strand(loop), [self = shared_from_this()](const error_code& ec, tcp::socket socket) {
         self->on_accept(ec, std::move(socket));
     });
 }

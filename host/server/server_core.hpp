@@ -63,6 +63,7 @@ private:
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer grace_timer_;
     boost::asio::steady_timer retry_timer_;
+    std::size_t next_loop_ = 0;  // the loop the next connection goes to (on the strand)
     std::atomic<std::uint16_t> port_{0};
     std::atomic<bool> stopping_{false};
     std::atomic<std::size_t> open_{0};

@@ -1,6 +1,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -585,4 +586,60 @@ TEST_CASE("a streamed answer whose header cannot be sent is a 500, and the conne
     auto next = client.read_response();
     REQUIRE(next);
     CHECK(next->status == 200);
+}
+
+TEST_CASE("connections are spread over the given event loops in turn, each served on its loop's thread",
+          "[server]") {
+    // Three loops, one thread each, as `serve` runs them; the server's own io_context only accepts.
+    struct Loop {
+        boost::asio::io_context io;
+        boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{boost::asio::make_work_guard(io)};
+        std::thread thread{[this] { io.run(); }};
+        ~Loop() {
+            work.reset();
+            io.stop();
+            thread.join();
+        }
+    };
+    Loop loops[3];
+    std::map<std::thread::id, int> loop_of;
+    for (int i = 0; i < 3; ++i) loop_of[loops[i].thread.get_id()] = i;
+
+    ServerOptions options;
+    options.loops = {&loops[0].io, &loops[1].io, &loops[2].io};
+    boost::asio::io_context io;
+    auto work = boost::asio::make_work_guard(io);
+    std::thread acceptor([&io] { io.run(); });
+    CaptureLogger logger;
+    std::optional<HttpServer> server;
+    server.emplace(io, options,
+                   [&](Request) {
+                       auto it = loop_of.find(std::this_thread::get_id());
+                       return ready(text(it == loop_of.end() ? "elsewhere" : std::to_string(it->second)));
+                   },
+                   logger);
+    server->start();
+
+    std::vector<std::string> served;
+    std::vector<std::unique_ptr<RawClient>> clients;
+    for (int i = 0; i < 6; ++i) {  // connections in turn: loops 0, 1, 2, 0, 1, 2
+        clients.push_back(std::make_unique<RawClient>(server->port()));
+        REQUIRE(clients.back()->send(get("/where")));
+        auto response = clients.back()->read_response();
+        REQUIRE(response);
+        served.push_back(response->body);
+    }
+    CHECK(served == std::vector<std::string>{"0", "1", "2", "0", "1", "2"});
+    // A kept-alive connection stays on its loop.
+    REQUIRE(clients[1]->send(get("/again")));
+    auto again = clients[1]->read_response();
+    REQUIRE(again);
+    CHECK(again->body == "1");
+
+    std::promise<void> stopped;
+    server->stop(0ms, [&] { stopped.set_value(); });
+    CHECK(stopped.get_future().wait_for(10s) == std::future_status::ready);
+    server.reset();
+    work.reset();
+    acceptor.join();
 }

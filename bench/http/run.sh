@@ -11,7 +11,9 @@
 #   direct      the fake OpenAI itself (nginx answering a canned embeddings body)
 #   nginx       nginx proxy_pass in front of the fake
 #   portkey     the Portkey gateway (npm @portkey-ai/gateway) in front of the fake
-#   host-real   `switchboard serve`, REAL mode, openai-embeddings plugin in front of the fake
+#   host-real   `switchboard serve`, REAL mode, openai-embeddings plugin in front of the fake;
+#               the default ledger_sync = "full": each paid call waits for its row's fsync
+#   host-real-normal   the same with [cost] ledger_sync = "normal" (answered before the commit)
 #   host-mock   `switchboard serve`, MOCK mode (no upstream)
 # --targets measures only those (direct is always measured: the others are compared with it).
 # "+p50/+p99" = the target's p50/p99 minus the direct call's, same run, load and body.
@@ -40,7 +42,7 @@ dimensions=1536
 batch_size=8
 only=""
 
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while (($#)); do
     case $1 in
         --build) build=$(realpath -m "$2"); shift ;;
@@ -164,10 +166,11 @@ if ((portkey)); then
 fi
 
 export OPENAI_API_KEY=sk-bench-0000000000000000000000000000000000000000000000
-start_host() {  # start_host TARGET TEMPLATE: starts `switchboard serve`, sets host_url
-    local name=$1 i
-    fill "$2" "$work/$name.toml" DIR="$work" PLUGIN_DIR="$plugins" FAKE_PORT="$fake_port" \
-        DIMENSIONS="$dimensions" LOG_LEVEL="$log_level"
+start_host() {  # start_host TARGET TEMPLATE [KEY=VALUE...]: starts `switchboard serve`, sets host_url
+    local name=$1 template=$2 i
+    shift 2
+    fill "$template" "$work/$name.toml" DIR="$work" PLUGIN_DIR="$plugins" FAKE_PORT="$fake_port" \
+        DIMENSIONS="$dimensions" LOG_LEVEL="$log_level" NAME="$name" "$@"
     on_servers "$switchboard" serve --config "$work/$name.toml" --listen 127.0.0.1:0 \
         >"$work/$name.out" 2>"$work/$name.log" &
     pids+=($!); serves[$name]=$!
@@ -181,7 +184,8 @@ start_host() {  # start_host TARGET TEMPLATE: starts `switchboard serve`, sets h
     [[ -n $host_url ]] || die "switchboard serve ($name) printed no URL (log: $work/$name.log)"
 }
 start_host host-mock "$here/host_mock.toml.in"; mock_url=$host_url
-start_host host-real "$here/host_real.toml.in"; real_url=$host_url
+start_host host-real "$here/host_real.toml.in" LEDGER_SYNC=full; real_url=$host_url
+start_host host-real-normal "$here/host_real.toml.in" LEDGER_SYNC=normal; real_normal_url=$host_url
 
 # ---- measuring ---------------------------------------------------------------------------
 auth=(-H "authorization: Bearer $OPENAI_API_KEY" -H 'content-type: application/json')
@@ -191,6 +195,7 @@ url_of() {  # url_of TARGET BODY: where the target serves that request shape
         nginx) echo "$proxy/$2/v1/embeddings" ;;
         portkey) echo "$portkey_url/v1/embeddings" ;;
         host-real) echo "$real_url/v1/embeddings" ;;
+        host-real-normal) echo "$real_normal_url/v1/embeddings" ;;
         host-mock) echo "$mock_url/v1/embeddings" ;;
     esac
 }
@@ -311,13 +316,13 @@ measure_once() {
         say "$target answered non-2xx: $(awk -F'\t' '$2 != 0 && ($2 < 200 || $2 > 299) { n[$2]++ } END { for (s in n) printf "%s x%d ", s, n[s] }' "$log")"
         [[ $target == host-* ]] && say "its log ends: $(tail -3 "$work/$target.log" | cut -c1-300)"
     fi
-    tail -1 "$work/results.tsv" | awk -F'\t' '{ printf "[bench] run %s %-9s %-6s %-5s %7s req/s  p50 %7s  p99 %7s ms  %5s us CPU/req%s%s\n",
+    tail -1 "$work/results.tsv" | awk -F'\t' '{ printf "[bench] run %s %-16s %-6s %-5s %7s req/s  p50 %7s  p99 %7s ms  %5s us CPU/req%s%s\n",
         $4, $1, $2, $3, $5, $6, $7, $9, ($10 > 5 ? "  other load " $10 "%" : ""), ($8 ? "  NON-2XX " $8 : "") }' >&2
 }
 
 targets=(direct nginx)
 ((portkey)) && targets+=(portkey)
-targets+=(host-real host-mock)
+targets+=(host-real host-real-normal host-mock)
 if [[ -n $only ]]; then
     chosen=(direct)
     for target in $only; do
@@ -370,7 +375,7 @@ awk -F'\t' -v targets="${targets[*]}" -v bodies="${bodies[*]}" -v loads="${loads
     { key = $1 SUBSEP $2 SUBSEP $3 SUBSEP $4; for (i = 5; i <= 10; ++i) v[key, i] = $i; seen[key] = 1 }
     END {
         nt = split(targets, t, " "); nb = split(bodies, b, " "); nl = split(loads, l, " ")
-        printf "%-10s %-7s %-6s %-4s %9s %9s %9s %9s %9s %8s %7s %6s\n", "target", "body", "load", "run", "req/s",
+        printf "%-16s %-7s %-6s %-4s %9s %9s %9s %9s %9s %8s %7s %6s\n", "target", "body", "load", "run", "req/s",
                "p50 ms", "p99 ms", "+p50 ms", "+p99 ms", "CPU us", "other%", "non2xx"
         for (x = 1; x <= nb; ++x) for (y = 1; y <= nl; ++y) for (z = 1; z <= nt; ++z) for (r = 1; r <= runs; ++r) {
             key = t[z] SUBSEP b[x] SUBSEP l[y] SUBSEP r
@@ -379,7 +384,7 @@ awk -F'\t' -v targets="${targets[*]}" -v bodies="${bodies[*]}" -v loads="${loads
             a50 = "-"; a99 = "-"
             if (t[z] != "direct") { a50 = added(v[key, 6], v[direct, 6]); a99 = added(v[key, 7], v[direct, 7]) }
             rps = v[key, 5] == "over" ? "(over)" : v[key, 5]
-            printf "%-10s %-7s %-6s %-4s %9s %9s %9s %9s %9s %8s %7s %6s\n", t[z], b[x], l[y], r, rps,
+            printf "%-16s %-7s %-6s %-4s %9s %9s %9s %9s %9s %8s %7s %6s\n", t[z], b[x], l[y], r, rps,
                    v[key, 6], v[key, 7], a50, a99, v[key, 9], v[key, 10], v[key, 8]
         }
         print "(over) = not measured: the target saturates below that rate."
@@ -392,15 +397,17 @@ awk -F'\t' -v rate="$rate" -v low="$low_rate" -v runs="$runs" '
     END {
         for (r = 1; r <= runs; ++r) {
             if (r in errors) printf "run %d: NOT VALID where there were non-2xx answers:%s\n", r, errors[r]
-            if (!(("host-real", "sat", r) in rps)) continue
-            host = p99["host-real", "fixed", r] - p99["direct", "fixed", r]
+            for (h = 1; h <= 2; ++h) {
+            name = h == 1 ? "host-real" : "host-real-normal"
+            if (!((name, "sat", r) in rps)) continue
+            host = p99[name, "fixed", r] - p99["direct", "fixed", r]
             verdict = "MISSED"; if (host <= 0.3) verdict = "met"
-            printf "run %d: host-real adds p99 %.3f ms at %d req/s (target <= 0.3 ms): %s\n", r, host, rate, verdict
-            real = rps["host-real", "sat", r]; proxied = rps["nginx", "sat", r]
+            printf "run %d: %s adds p99 %.3f ms at %d req/s (target <= 0.3 ms): %s\n", r, name, host, rate, verdict
+            real = rps[name, "sat", r]; proxied = rps["nginx", "sat", r]
             if (proxied > 0) {
                 verdict = "MISSED"; if (real >= 0.7 * proxied) verdict = "met"
-                printf "run %d: host-real saturates at %d req/s = %.2f x nginx proxy_pass (%d) (target >= 0.7): %s\n", r,
-                       real, real / proxied, proxied, verdict
+                printf "run %d: %s saturates at %d req/s = %.2f x nginx proxy_pass (%d) (target >= 0.7): %s\n", r,
+                       name, real, real / proxied, proxied, verdict
             }
             for (i = 1; i <= 2; ++i) {
                 load = i == 1 ? "fixed" : "low"; at = i == 1 ? rate : low
@@ -409,12 +416,13 @@ awk -F'\t' -v rate="$rate" -v low="$low_rate" -v runs="$runs" '
                     printf "run %d: Portkey cannot sustain %d req/s (it saturates at %d)\n", r, at, rps["portkey", "sat", r]
                     continue
                 }
-                host = p99["host-real", load, r] - p99["direct", load, r]
+                host = p99[name, load, r] - p99["direct", load, r]
                 theirs = p99["portkey", load, r] - p99["direct", load, r]
                 verdict = "MISSED"; if (theirs >= 10 * host) verdict = "met"
                 factor = host > 0 ? sprintf("%.1f x", theirs / host) : "n/a (host adds nothing)"
-                printf "run %d: at %d req/s Portkey adds p99 %.3f ms, host-real %.3f ms: %s (target >= 10 x): %s\n", r,
-                       at, theirs, host, factor, verdict
+                printf "run %d: at %d req/s Portkey adds p99 %.3f ms, %s %.3f ms: %s (target >= 10 x): %s\n", r,
+                       at, theirs, name, host, factor, verdict
+            }
             }
         }
     }' "$work/results.tsv"

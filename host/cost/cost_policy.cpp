@@ -27,13 +27,14 @@ TimeZone zone_of(const config::Config& config) {
 }  // namespace
 
 CostPolicy::CostPolicy(const config::Config& config, ledger::Ledger* ledger, Clock& clock, Logger& logger,
-                       Metrics* metrics)
+                       Metrics* metrics, ResumerOfThisThread resumer_of_this_thread)
     : clock_(clock),
       logger_(logger),
       metrics_(metrics),
       ledger_(ledger),
       fail_open_(config.cost.on_ledger_failure == config::LedgerFailure::open),
       wait_for_commit_(config.cost.ledger_sync == config::LedgerSync::full),
+      resumer_of_this_thread_(std::move(resumer_of_this_thread)),
       started_(clock.wall_now()),
       budget_(Limits::from(config), zone_of(config)) {
     for (const auto& [name, backend] : config.backends) {
@@ -299,8 +300,11 @@ Task<CallCost> CostPolicy::finish(FinishedCall call) {
     }
 
     // Acknowledged only once every row is durable. The ledger answers on its writer thread; hop
-    // back to a host thread before the caller's coroutine goes on.
-    Clock& clock = clock_;
+    // back to this call's loop (or any host thread) before the caller's coroutine goes on.
+    Resumer back = resumer_of_this_thread_ ? resumer_of_this_thread_() : nullptr;
+    if (!back) {
+        back = [&clock = clock_](std::function<void()> fn) { clock.call_after(Clock::duration::zero(), std::move(fn)); };
+    }
     auto durable = await_callback<Status>([&](auto resume) {
         struct Pending {
             std::mutex mutex;
@@ -310,14 +314,13 @@ Task<CallCost> CostPolicy::finish(FinishedCall call) {
         auto pending = std::make_shared<Pending>();
         pending->left = rows.size();
         for (auto& each : rows) {
-            ledger_->append(std::move(each), [pending, resume, &clock](const Status& status) mutable {
+            ledger_->append(std::move(each), [pending, resume, back](const Status& status) mutable {
                 {
                     std::lock_guard lock(pending->mutex);
                     if (!status && pending->status) pending->status = status;
                     if (--pending->left > 0) return;
                 }
-                clock.call_after(Clock::duration::zero(),
-                                 [resume, status = pending->status]() mutable { resume(status); });
+                back([resume, status = pending->status]() mutable { resume(status); });
             });
         }
     });

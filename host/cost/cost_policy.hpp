@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <memory>
@@ -74,8 +75,15 @@ struct CallCost {
 // rows still queued).
 class CostPolicy {
 public:
+    // Runs work on some thread's event loop.
+    using Resumer = std::function<void(std::function<void()>)>;
+    // Called on a call's thread: how to get back to that thread's event loop, or null for "any
+    // host thread" (the clock's loop). A call that waits for its ledger commit resumes there, so
+    // it ends on the loop it ran on.
+    using ResumerOfThisThread = std::function<Resumer()>;
+
     CostPolicy(const config::Config& config, ledger::Ledger* ledger, Clock& clock, Logger& logger,
-               Metrics* metrics = nullptr);
+               Metrics* metrics = nullptr, ResumerOfThisThread resumer_of_this_thread = {});
     ~CostPolicy();
     CostPolicy(const CostPolicy&) = delete;
     CostPolicy& operator=(const CostPolicy&) = delete;
@@ -125,6 +133,7 @@ private:
     ledger::Ledger* ledger_;
     bool fail_open_;
     bool wait_for_commit_;  // cost.ledger_sync = "full": paid calls complete once their rows commit
+    const ResumerOfThisThread resumer_of_this_thread_;
     const WallTime started_;            // rows before this were spent by earlier runs of the host
     std::mutex restore_mutex_;
     std::atomic<bool> restored_{false};  // the totals from earlier runs are in the budget

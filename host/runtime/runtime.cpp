@@ -1,9 +1,12 @@
 #include "runtime/runtime.hpp"
 
+#include <algorithm>
+
+#include <boost/asio/post.hpp>
+
 #include "http/url_text.hpp"
 #include "plugin/guard.hpp"
-
-#include <algorithm>
+#include "runtime/event_loops.hpp"
 
 namespace switchboard::runtime {
 namespace {
@@ -61,7 +64,14 @@ Runtime::Runtime(const std::filesystem::path& config_file, const config::Environ
         config_->cost.ledger_sync == config::LedgerSync::normal ? ledger::Sync::normal : ledger::Sync::full;
     ledger_options.now = [&clock = clock_] { return clock.wall_now(); };
     ledger_ = std::make_unique<ledger::Ledger>(std::move(ledger_options), *ledger_logger_);
-    cost_ = std::make_unique<cost::CostPolicy>(*config_, ledger_.get(), clock_, *cost_logger_, cost_metrics_.get());
+    // A call waiting for its ledger commit ends on the event loop it ran on.
+    auto resumer_of_this_thread = []() -> cost::CostPolicy::Resumer {
+        auto* loop = EventLoops::current();
+        if (loop == nullptr) return nullptr;
+        return [loop](std::function<void()> fn) { boost::asio::post(*loop, std::move(fn)); };
+    };
+    cost_ = std::make_unique<cost::CostPolicy>(*config_, ledger_.get(), clock_, *cost_logger_, cost_metrics_.get(),
+                                               resumer_of_this_thread);
     router_ = std::make_unique<router::Router>(*config_, std::move(routed), *health_, clock_,
                                                *router_logger_, cost_.get());
     for (auto& backend : backends_) {

@@ -1,9 +1,12 @@
 // The cost gate with a real ledger file: totals from earlier runs, and a ledger that fails at
 // start and recovers.
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -309,6 +312,53 @@ TEST_CASE("a call that spent nothing is not held for the ledger's commit, a paid
         rows.push_back(row.request_id);
     });
     CHECK(rows == std::vector<std::string>{"req_mock", "req_openai"});
+}
+
+TEST_CASE("a paid call held for its commit resumes on the loop of the thread it ran on, through the resumer",
+          "[cost][ledger]") {
+    testing::TempDir dir;
+    testing::ManualClock clock;
+    testing::CaptureLogger logger;
+    ledger::Ledger ledger(options_for(dir.path() / "ledger.sqlite", clock), logger);
+    // The "loop": a queue the test runs by hand; the resumer is asked for on the call's thread.
+    std::mutex mutex;
+    std::condition_variable queued;
+    std::vector<std::function<void()>> loop;
+    std::vector<std::thread::id> asked_on;
+    auto resumer_of_this_thread = [&]() -> CostPolicy::Resumer {
+        asked_on.push_back(std::this_thread::get_id());
+        return [&](std::function<void()> fn) {
+            std::lock_guard lock(mutex);
+            loop.push_back(std::move(fn));
+            queued.notify_all();
+        };
+    };
+    CostPolicy policy(capped_config(), &ledger, clock, logger, nullptr, resumer_of_this_thread);
+    Usage usage;
+    usage.prompt_tokens = 10;
+
+    auto admitted = policy.admit("embeddings", "openai", ten_bytes());
+    REQUIRE(admitted.ok());
+    std::optional<CallCost> paid_cost;
+    policy.finish(paid_call("req_paid", std::move(admitted).value(), usage, clock)).start([&](CallCost value) {
+        paid_cost = value;
+    });
+    CHECK_FALSE(paid_cost.has_value());
+    CHECK(asked_on == std::vector<std::thread::id>{std::this_thread::get_id()});
+
+    std::vector<std::function<void()>> ready;
+    {
+        std::unique_lock lock(mutex);
+        REQUIRE(queued.wait_for(lock, 10s, [&] { return !loop.empty(); }));
+        ready.swap(loop);
+    }
+    CHECK(clock.pending_timers() == 0);  // not through the clock
+    CHECK_FALSE(paid_cost.has_value());
+    REQUIRE(ready.size() == 1);
+    ready.front()();
+    REQUIRE(paid_cost.has_value());
+    CHECK(paid_cost->durable);
+    CHECK(request_ids(dir.path() / "ledger.sqlite") == std::vector<std::string>{"req_paid"});
 }
 
 TEST_CASE("with ledger_sync normal a paid call is answered before its row is committed, and the row follows",

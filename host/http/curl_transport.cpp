@@ -20,8 +20,10 @@
 #include <system_error>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/defer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -87,6 +89,9 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
     // each, in order: a quiet client uses only the first (and reuses its connections), a busy
     // one spreads over several and every step stays O(kShardCapacity).
     static constexpr std::size_t kShardCapacity = 128;
+    // Finished easy handles kept for the next exchanges: making one and freeing it cost more than
+    // curl_easy_reset and its options. Connections are not in them but in the multi handles.
+    static constexpr std::size_t kIdleHandles = 64;
 
     struct Shard {
         Shard(Impl& impl, asio::io_context& io) : impl(impl), timer(io) {
@@ -109,6 +114,7 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
 
     // One exchange: the request as copied at start(), the easy handle, and what has arrived.
     struct Transfer {
+        Impl* owner = nullptr;
         ExchangeId id = 0;
         Done done;
         std::string method;
@@ -132,7 +138,7 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
         bool too_large = false;
 
         ~Transfer() {
-            if (easy) curl_easy_cleanup(easy);  // removed from the multi handle before
+            if (easy) owner->recycle(easy);  // removed from the multi handle before
             if (header_list) curl_slist_free_all(header_list);
         }
 
@@ -169,6 +175,7 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
 
     ExchangeId start(const HttpRequest& request, Done done) {
         auto transfer = std::make_unique<Transfer>();
+        transfer->owner = this;
         transfer->id = next_id_.fetch_add(1, std::memory_order_relaxed);
         transfer->done = std::move(done);
         transfer->method = request.method.empty() ? "GET" : request.method;
@@ -180,7 +187,7 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
         if (request.max_response_bytes) transfer->max_bytes = *request.max_response_bytes;
         auto id = transfer->id;
         in_flight_.fetch_add(1, std::memory_order_relaxed);
-        asio::post(strand_, [self = shared_from_this(), transfer = std::move(transfer)]() mutable {
+        asio::defer(strand_, [self = shared_from_this(), transfer = std::move(transfer)]() mutable {
             self->begin(std::move(transfer));
         });
         return id;
@@ -268,7 +275,12 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
                                        t.where());
             }
         }
-        t.easy = curl_easy_init();
+        if (!idle_handles_.empty()) {
+            t.easy = idle_handles_.back();
+            idle_handles_.pop_back();
+        } else {
+            t.easy = curl_easy_init();
+        }
         if (!t.easy) return Error::make(ErrorKind::internal, "libcurl could not create a handle for " + t.where());
         CURL* e = t.easy;
         curl_easy_setopt(e, CURLOPT_URL, t.url.c_str());
@@ -331,6 +343,17 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
         return std::nullopt;
     }
 
+    // A handle whose transfer is over (never in a multi handle any more) goes back to the idle
+    // ones with every option at its default, or is freed when there are enough or we shut down.
+    void recycle(CURL* easy) {
+        if (shut_ || idle_handles_.size() >= kIdleHandles) {
+            curl_easy_cleanup(easy);
+            return;
+        }
+        curl_easy_reset(easy);
+        idle_handles_.push_back(easy);
+    }
+
     void socket_action(Shard& shard, curl_socket_t fd, int events) {
         if (shut_) return;
         int running = 0;
@@ -361,7 +384,7 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
     void deliver(std::unique_ptr<Transfer> transfer, Exchange exchange) {
         Done done = std::move(transfer->done);
         transfer.reset();
-        asio::post(io_, [self = shared_from_this(), done = std::move(done), exchange = std::move(exchange)]() mutable {
+        asio::defer(io_, [self = shared_from_this(), done = std::move(done), exchange = std::move(exchange)]() mutable {
             struct Finish {
                 Impl* impl;
                 ~Finish() { impl->in_flight_.fetch_sub(1, std::memory_order_acq_rel); }
@@ -641,6 +664,8 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
         }
         for (auto& [fd, socket] : sockets_) forget(*socket);
         sockets_.clear();
+        for (CURL* easy : idle_handles_) curl_easy_cleanup(easy);
+        idle_handles_.clear();
     }
 
     // ---- libcurl callbacks (always inside a curl call made on the strand) -------------------
@@ -699,6 +724,7 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
         }
         auto colon = content.find(':');
         if (colon == std::string_view::npos) return length;
+        if (t.response_headers.empty()) t.response_headers.reserve(16);  // a typical API answer's count
         HttpHeader header{std::string(trim(content.substr(0, colon))), std::string(trim(content.substr(colon + 1)))};
         if (header_name_equals(header.name, "Content-Length") && t.method != "HEAD" && t.status >= 200 &&
             t.status != 204 && t.status != 304) {
@@ -732,6 +758,7 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
     std::vector<std::unique_ptr<Shard>> shards_;
     std::unordered_map<ExchangeId, std::unique_ptr<Transfer>> transfers_;
     std::unordered_map<curl_socket_t, std::shared_ptr<Socket>> sockets_;
+    std::vector<CURL*> idle_handles_;  // reset, in no multi handle; at most kIdleHandles
     bool shut_ = false;
     std::atomic<bool> closed_{false};
     std::atomic<ExchangeId> next_id_{1};

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 
 #include <boost/json.hpp>
 
@@ -117,31 +116,6 @@ std::optional<ApiError> read_input(const json::value& input, EmbeddingsRequest& 
                param);
 }
 
-// Base64 of `size` bytes, written in place after one resize (an answer of 1,536 floats is 8 KiB
-// of it; appending a character at a time showed in profiles of the HTTP service).
-void append_base64(std::string& out, const unsigned char* data, std::size_t size) {
-    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const std::size_t start = out.size();
-    out.resize(start + (size + 2) / 3 * 4);
-    char* to = out.data() + start;
-    std::size_t i = 0;
-    for (; i + 3 <= size; i += 3) {
-        const std::uint32_t n = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
-        *to++ = alphabet[(n >> 18) & 63];
-        *to++ = alphabet[(n >> 12) & 63];
-        *to++ = alphabet[(n >> 6) & 63];
-        *to++ = alphabet[n & 63];
-    }
-    if (const std::size_t rest = size - i; rest > 0) {
-        std::uint32_t n = std::uint32_t{data[i]} << 16;
-        if (rest == 2) n |= std::uint32_t{data[i + 1]} << 8;
-        *to++ = alphabet[(n >> 18) & 63];
-        *to++ = alphabet[(n >> 12) & 63];
-        *to++ = rest == 2 ? alphabet[(n >> 6) & 63] : '=';
-        *to++ = '=';
-    }
-}
-
 }  // namespace
 
 std::string ApiError::body() const {
@@ -207,29 +181,7 @@ Result<OpenAIEmbeddingsCall> parse_openai_embeddings(std::string_view body, ApiE
 }
 
 std::string to_openai_json(const EmbeddingsResponse& response, bool base64) {
-    if (!base64) return to_openai_json(response);
-    std::string out = R"({"object":"list","data":[)";
-    std::size_t floats = 0;
-    for (const auto& vector : response.vectors) floats += vector.size();
-    out.reserve(out.size() + floats * 16 / 3 + response.vectors.size() * 64 + 160);
-    std::string packed;
-    for (std::size_t i = 0; i < response.vectors.size(); ++i) {
-        if (i > 0) out += ',';
-        out += R"({"object":"embedding","index":)" + std::to_string(i) + R"(,"embedding":")";
-        const auto& vector = response.vectors[i];
-        packed.resize(vector.size() * 4);
-        for (std::size_t j = 0; j < vector.size(); ++j) {  // little-endian, whatever the host order
-            std::uint32_t bits = 0;
-            std::memcpy(&bits, &vector[j], 4);
-            for (int b = 0; b < 4; ++b) packed[j * 4 + static_cast<std::size_t>(b)] = static_cast<char>((bits >> (8 * b)) & 0xff);
-        }
-        append_base64(out, reinterpret_cast<const unsigned char*>(packed.data()), packed.size());
-        out += "\"}";
-    }
-    out += R"(],"model":)" + json::serialize(json::string(response.model)) + R"(,"usage":{"prompt_tokens":)" +
-           std::to_string(response.usage.prompt_tokens) + R"(,"total_tokens":)" +
-           std::to_string(response.usage.total_tokens) + "}}";
-    return out;
+    return base64 ? to_openai_json_base64(response) : to_openai_json(response);
 }
 
 ApiError api_error_for(const Error& error) {

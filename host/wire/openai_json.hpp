@@ -11,4 +11,8 @@ namespace switchboard::wire {
 // shortest round-trip form as the OpenAI API does ("0.0123", not "1.23E-2").
 std::string to_openai_json(const EmbeddingsResponse& response);
 
+// The same response with each embedding as a base64 string of its packed little-endian float32
+// values (standard alphabet, '=' padding), as the API answers `"encoding_format": "base64"`.
+std::string to_openai_json_base64(const EmbeddingsResponse& response);
+
 }  // namespace switchboard::wire

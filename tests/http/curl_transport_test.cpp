@@ -211,6 +211,55 @@ TEST_CASE("GET, DELETE and PUT are sent with the given method and no invented bo
     CHECK(put_exchange.result->body == "\"PUT\"");
 }
 
+TEST_CASE("an exchange carries nothing of the ones before it: method, body, headers or time limit", "[http]") {
+    LoopbackServer server([](const RecordedRequest& request) {
+        if (request.path != "/slow") return Reply::json(200, "\"" + request.method + "\"");
+        Reply reply = Reply::json(200, "abcd");
+        reply.fault = Fault::trickle;  // about 400 ms in all
+        reply.trickle_interval = 100ms;
+        return reply;
+    });
+    Loop loop;
+    auto post = make_request("POST", server.base_url() + "/post");
+    post.headers = {{"Content-Type", "text/plain"}, {"X-Only-Here", "1"}};
+    post.body = "payload";
+    post.timeout = 300ms;
+    auto put = make_request("PUT", server.base_url() + "/put");
+    put.body = "other";
+    auto get = make_request("GET", server.base_url() + "/get");
+    auto del = make_request("DELETE", server.base_url() + "/delete");
+    auto slow = make_request("GET", server.base_url() + "/slow");
+    slow.connect_timeout.reset();
+    slow.timeout.reset();
+
+    std::vector<Exchange> exchanges;
+    for (const auto& request : {post, slow, put, get, del}) exchanges.push_back(loop.send(request));
+
+    for (const auto& exchange : exchanges) {
+        INFO((exchange.result.ok() ? std::string() : exchange.result.error().message));
+        REQUIRE(exchange.result.ok());
+    }
+    CHECK(exchanges[1].result->body == "abcd");  // the POST's 300 ms limit did not stay behind
+    auto requests = server.requests();
+    REQUIRE(requests.size() == 5);
+    CHECK(requests[0].method == "POST");
+    CHECK(requests[0].header("X-Only-Here") == "1");
+    CHECK(requests[2].method == "PUT");
+    CHECK(requests[2].body == "other");
+    CHECK_FALSE(requests[2].header("Content-Type"));
+    CHECK_FALSE(requests[2].header("X-Only-Here"));
+    for (std::size_t i : {1, 3, 4}) {
+        INFO(requests[i].method << " " << requests[i].path);
+        CHECK(requests[i].body.empty());
+        CHECK_FALSE(requests[i].header("Content-Length"));
+        CHECK_FALSE(requests[i].header("Content-Type"));
+        CHECK_FALSE(requests[i].header("X-Only-Here"));
+    }
+    CHECK(requests[1].method == "GET");
+    CHECK(requests[3].method == "GET");
+    CHECK(requests[4].method == "DELETE");
+}
+
 TEST_CASE("an error status is a complete answer, not a transport error", "[http]") {
     LoopbackServer server([](const RecordedRequest&) {
         auto reply = Reply::json(503, R"({"error":{"message":"overloaded"}})");

@@ -1,3 +1,5 @@
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -7,6 +9,35 @@
 
 namespace switchboard::openai {
 namespace {
+
+// Base64 six bits at a time, the slow obvious way; `padded` adds the '=' to a multiple of 4.
+std::string reference_base64(const std::string& bytes, bool padded) {
+    static const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string text;
+    std::uint32_t buffer = 0;
+    int held = 0;
+    for (char c : bytes) {
+        buffer = (buffer << 8) | static_cast<unsigned char>(c);
+        held += 8;
+        while (held >= 6) {
+            held -= 6;
+            text += alphabet[(buffer >> held) & 63];
+        }
+    }
+    if (held > 0) text += alphabet[(buffer << (6 - held)) & 63];
+    while (padded && text.size() % 4 != 0) text += '=';
+    return text;
+}
+
+std::string little_endian_bytes(const std::vector<float>& values) {
+    std::string bytes;
+    for (float value : values) {
+        std::uint32_t bits = 0;
+        std::memcpy(&bits, &value, 4);
+        for (int b = 0; b < 4; ++b) bytes += static_cast<char>(bits >> (8 * b));
+    }
+    return bytes;
+}
 
 TEST_CASE("base64 embeddings decode to little-endian float32 values", "[openai]") {
     // 1.0f = 3f800000, -2.0f = c0000000, 0.5f = 3f000000, each stored least significant byte first.
@@ -65,6 +96,70 @@ TEST_CASE("base64 embeddings whose bytes are not whole float32 values are refuse
     REQUIRE_FALSE(values.ok());
     CHECK(values.error().kind == ErrorKind::upstream_error);
     CHECK(values.error().message == "decodes to 5 bytes, not a multiple of 4 (float32)");
+}
+
+TEST_CASE("base64 of every length decodes to the exact bytes, padded or not", "[openai]") {
+    std::string all;
+    for (int byte = 0; byte < 256; ++byte) all += static_cast<char>(255 - byte);  // every byte value
+    for (std::size_t size = 0; size <= 9; ++size) {
+        auto bytes = size == 9 ? all : all.substr(size * 7, size);  // lengths 0..8 (mod 3: all three), then 256
+        for (bool padded : {true, false}) {
+            INFO("bytes: " << bytes.size() << (padded ? ", padded" : ", unpadded"));
+            auto decoded = decode_base64(reference_base64(bytes, padded));
+            REQUIRE(decoded.ok());
+            CHECK(decoded.value() == bytes);
+        }
+    }
+}
+
+TEST_CASE("base64 embeddings of every float count decode to those floats", "[openai]") {
+    // n floats are 4n bytes: n = 0, 1, 2 (mod 3) end in no padding, "==" and "=" respectively.
+    std::vector<float> all = {0.1f, -0.333333343f, 3.4e38f, -1.17549435e-38f, 1e-45f, -0.0f, 12345.678f};
+    for (std::size_t n = 0; n <= all.size(); ++n) {
+        std::vector<float> values(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n));
+        for (bool padded : {true, false}) {
+            INFO("floats: " << n << (padded ? ", padded" : ", unpadded"));
+            auto decoded = decode_base64_floats(reference_base64(little_endian_bytes(values), padded));
+            REQUIRE(decoded.ok());
+            REQUIRE(decoded.value().size() == n);
+            CHECK(std::memcmp(decoded.value().data(), values.data(), n * 4) == 0);  // -0.0f and all, bit for bit
+        }
+    }
+}
+
+TEST_CASE("a character outside the alphabet is named at its offset wherever it stands", "[openai]") {
+    struct Case {
+        const char* text;
+        const char* message;
+    };
+    for (auto [text, message] : {
+             Case{"*AAAAAAA", "has '*' at offset 0, which is not in the base64 alphabet"},
+             Case{"AAAAA.AA", "has '.' at offset 5, which is not in the base64 alphabet"},
+             Case{"AAAAAA-A", "has '-' at offset 6, which is not in the base64 alphabet"},
+             Case{"AAAAAAA\xff", "has byte 0xff at offset 7, which is not in the base64 alphabet"},
+             Case{"AAAA A==", "has ' ' at offset 4, which is not in the base64 alphabet"},     // 2-character tail
+             Case{"AAAAA!A=", "has '!' at offset 5, which is not in the base64 alphabet"},     // 3-character tail
+             Case{"AAAAAA~", "has '~' at offset 6, which is not in the base64 alphabet"},      // unpadded tail
+             Case{"A===", "has '=' at offset 1, which is not in the base64 alphabet"},         // padding is two at most
+             Case{"====", "has '=' at offset 0, which is not in the base64 alphabet"},
+         }) {
+        INFO(text);
+        auto bytes = decode_base64(text);
+        REQUIRE_FALSE(bytes.ok());
+        CHECK(bytes.error().kind == ErrorKind::upstream_error);
+        CHECK(bytes.error().message == message);
+        auto floats = decode_base64_floats(text);
+        REQUIRE_FALSE(floats.ok());
+        CHECK(floats.error().message == message);  // before any complaint about the byte count
+    }
+}
+
+TEST_CASE("base64 embeddings with impossible lengths are refused with the length named", "[openai]") {
+    CHECK(decode_base64_floats("AACAP").error().message ==
+          "has a length of 5 characters, which no byte string encodes to");
+    CHECK(decode_base64_floats("AACAPw=").error().message == "has padding but a length of 7, not a multiple of 4");
+    CHECK(decode_base64_floats("AACAPwAA").error().message == "decodes to 6 bytes, not a multiple of 4 (float32)");
+    CHECK(decode_base64_floats("AACAPwA").error().message == "decodes to 5 bytes, not a multiple of 4 (float32)");
 }
 
 }  // namespace

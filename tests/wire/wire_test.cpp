@@ -1,3 +1,8 @@
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
@@ -29,6 +34,64 @@ TEST_CASE("every float survives the round trip through the JSON text", "[wire]")
     REQUIRE(values.size() == response.vectors[0].size());
     for (std::size_t i = 0; i < values.size(); ++i) {
         CHECK(static_cast<float>(values[i].to_number<double>()) == response.vectors[0][i]);
+    }
+}
+
+namespace {
+
+// Base64 six bits at a time, the slow obvious way, of the floats' little-endian bytes.
+std::string reference_base64(const std::vector<float>& values) {
+    static const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::vector<unsigned char> bytes;
+    for (float value : values) {
+        std::uint32_t bits = 0;
+        std::memcpy(&bits, &value, 4);
+        for (int b = 0; b < 4; ++b) bytes.push_back(static_cast<unsigned char>(bits >> (8 * b)));
+    }
+    std::string text;
+    std::uint32_t buffer = 0;
+    int held = 0;
+    for (unsigned char byte : bytes) {
+        buffer = (buffer << 8) | byte;
+        held += 8;
+        while (held >= 6) {
+            held -= 6;
+            text += alphabet[(buffer >> held) & 63];
+        }
+    }
+    if (held > 0) text += alphabet[(buffer << (6 - held)) & 63];
+    while (text.size() % 4 != 0) text += '=';
+    return text;
+}
+
+}  // namespace
+
+TEST_CASE("base64 embeddings are the exact little-endian float32 bytes, padded, in the OpenAI list shape", "[wire]") {
+    EmbeddingsResponse response;
+    response.vectors = {{0.5f, -1.25f, 3.0f}, {1.0f}};
+    response.model = "m \"quoted\"";
+    response.usage.prompt_tokens = 3;
+    response.usage.total_tokens = 4;
+
+    CHECK(wire::to_openai_json_base64(response) ==
+          R"({"object":"list","data":[{"object":"embedding","index":0,"embedding":"AAAAPwAAoL8AAEBA"},)"
+          R"({"object":"embedding","index":1,"embedding":"AACAPw=="}],)"
+          R"("model":"m \"quoted\"","usage":{"prompt_tokens":3,"total_tokens":4}})");
+}
+
+TEST_CASE("base64 embeddings of every length modulo 3 bytes match a six-bits-at-a-time encoder", "[wire]") {
+    // n floats are 4n bytes: n = 0, 1, 2 (mod 3) end in no padding, "==" and "=" respectively.
+    std::vector<float> all = {0.1f, -0.333333343f, 3.4e38f, -1.17549435e-38f, 1e-45f, -0.0f, 12345.678f};
+    for (std::size_t n = 0; n <= all.size(); ++n) {
+        EmbeddingsResponse response;
+        response.vectors = {std::vector<float>(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n)), {2.0f}};
+        auto json = boost::json::parse(wire::to_openai_json_base64(response));
+        const auto& data = json.at("data").as_array();
+        INFO("floats: " << n);
+        REQUIRE(data.size() == 2);
+        CHECK(data[0].at("embedding").as_string() == reference_base64(response.vectors[0]));
+        CHECK(data[1].at("embedding").as_string() == "AAAAQA==");
+        CHECK(data[1].at("index") == 1);
     }
 }
 

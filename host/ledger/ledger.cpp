@@ -59,6 +59,7 @@ struct Ledger::State {
     std::uint64_t settled_through_ = 0;  // every row up to this seq has had its answer
     std::uint64_t dropped_unreported_ = 0;
     std::uint64_t dropped_since_failure_ = 0;
+    bool flush_wanted_ = false;  // flush() waits: commit without gathering
     bool stopping_ = false;
 
 private:
@@ -111,9 +112,11 @@ void Ledger::State::append(Row row, Done done) {
     }
     const std::uint64_t seq = ++appended_;
     if (healthy_) {
+        // The writer waits for the first row only; it takes every later one with it.
+        const bool first = queue_.empty();
         queue_.push_back(Pending{std::move(row), std::move(done)});
         lock.unlock();
-        wake_.notify_one();
+        if (first) wake_.notify_one();
         return;
     }
     // Failed: answer now, keep the row for when the file works again.
@@ -133,6 +136,9 @@ void Ledger::State::append(Row row, Done done) {
 void Ledger::State::flush() {
     std::unique_lock lock(mutex_);
     const std::uint64_t target = appended_;
+    if (settled_through_ >= target) return;
+    flush_wanted_ = true;
+    wake_.notify_one();
     settled_.wait(lock, [&] { return settled_through_ >= target; });
 }
 
@@ -144,6 +150,10 @@ void Ledger::State::run() {
         // Only this thread changes healthy_, so it holds still while we look at it.
         if (healthy_) {
             wake_.wait_until(lock, next_expiry, [&] { return stopping_ || !queue_.empty(); });
+            if (options_.gather.count() > 0 && !queue_.empty()) {
+                const auto until = std::min(SteadyClock::now() + options_.gather, next_expiry);
+                wake_.wait_until(lock, until, [&] { return stopping_ || flush_wanted_; });
+            }
         } else {
             wake_.wait_until(lock, next_retry, [&] { return stopping_; });
         }
@@ -156,6 +166,7 @@ void Ledger::State::run() {
 
         std::deque<Pending> batch;
         batch.swap(queue_);
+        flush_wanted_ = false;
         const std::uint64_t through = appended_;
         lock.unlock();
 

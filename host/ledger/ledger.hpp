@@ -33,6 +33,10 @@ enum class Sync {
 struct Options {
     std::filesystem::path path;  // created with its folder if missing
     Sync sync = Sync::full;
+    // How long the writer gathers rows before committing them: fewer, larger commits where no
+    // caller waits on each (Sync::normal answers calls before the commit). flush() and the stop
+    // commit at once. 0: commit as soon as rows are queued.
+    std::chrono::milliseconds gather{0};
     std::chrono::milliseconds retention{400LL * 86'400'000};  // rows older are deleted; 0: never
     std::size_t max_pending = 100'000;  // rows held in memory while the file cannot be written
     std::chrono::milliseconds retry_interval{5'000};  // how often a failed ledger tries again

@@ -206,6 +206,35 @@ TEST_CASE("with Sync::normal a commit does not fsync the WAL, with Sync::full ev
     CHECK(syncs_for(ledger::Sync::normal) == 0);
 }
 
+TEST_CASE("rows gathered for one commit wait out the gather time, unless flushed or the ledger stops",
+          "[ledger]") {
+    TempDir dir;
+    CaptureLogger log;
+    const auto path = dir.path() / "ledger.sqlite";
+    std::atomic<int> answered{0};
+    {
+        // An hour: nothing in the test can reach it, so only flush() and the stop commit.
+        Ledger ledger(Options{.path = path, .sync = ledger::Sync::normal, .gather = std::chrono::hours(1)}, log);
+        REQUIRE(ledger.healthy());
+        for (int i = 0; i < 50; ++i) ledger.append(make_row("gathered-" + std::to_string(i)), [&](const Status& status) {
+            if (status.ok()) ++answered;
+        });
+        CHECK(ledger.pending() == 50);
+        CHECK(ledger::Reader(path).count({}) == 0);
+
+        ledger.flush();
+        CHECK(answered == 50);
+        CHECK(ledger::Reader(path).count({}) == 50);
+
+        ledger.append(make_row("at-the-stop"), [&](const Status& status) {
+            if (status.ok()) ++answered;
+        });
+        CHECK(ledger.pending() == 1);
+    }
+    CHECK(answered == 51);
+    CHECK(ledger::Reader(path).count({}) == 51);
+}
+
 TEST_CASE("a row acknowledged ok is already in the file for a separate reader", "[ledger]") {
     TempDir dir;
     CaptureLogger log;

@@ -137,7 +137,7 @@ void Ledger::State::flush() {
     std::unique_lock lock(mutex_);
     const std::uint64_t target = appended_;
     if (settled_through_ >= target) return;
-    flush_wanted_ = true;
+    if (!queue_.empty()) flush_wanted_ = true;  // else its rows are in the batch being written
     wake_.notify_one();
     settled_.wait(lock, [&] { return settled_through_ >= target; });
 }

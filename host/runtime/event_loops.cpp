@@ -14,7 +14,11 @@ EventLoops::EventLoops(std::size_t count) {
     for (std::size_t i = 0; i < count; ++i) loops_.push_back(std::make_unique<boost::asio::io_context>());
 }
 
-EventLoops::~EventLoops() { stop_others(); }
+EventLoops::~EventLoops() {
+    stop_others();
+    // The main loop last: handlers left on the others may hold what lives on it (the acceptor).
+    while (!loops_.empty()) loops_.pop_back();
+}
 
 std::vector<boost::asio::io_context*> EventLoops::all() const {
     std::vector<boost::asio::io_context*> result;
@@ -46,18 +50,23 @@ void EventLoops::stop_others() {
     guards_.clear();
 }
 
-void EventLoops::drain() {
-    for (auto& loop : loops_) loop->restart();
+bool EventLoops::drain() {
+    bool ran_any = false;
     bool ran = true;
     while (ran) {
         ran = false;
         for (auto& loop : loops_) {
+            // A loop left without work stops itself; what one loop's handlers post to another
+            // must still run, so each pass restarts it.
+            loop->restart();
             // Handlers that run here count as on their loop, so what they start stays there.
             this_thread_loop = loop.get() == loops_.front().get() ? nullptr : loop.get();
             ran = loop->poll() > 0 || ran;
         }
         this_thread_loop = nullptr;
+        ran_any = ran_any || ran;
     }
+    return ran_any;
 }
 
 }  // namespace switchboard::runtime

@@ -42,7 +42,8 @@ public:
     void stop_others();
     // Runs every loop's ready handlers on the calling thread until none has any (after the loop
     // threads have stopped): calls cancelled at a stop finish while what they answer through lives.
-    void drain();
+    // Work other threads post later (the ledger's writer) is not waited for. True if any ran.
+    bool drain();
 
 private:
     using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;

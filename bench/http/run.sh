@@ -90,9 +90,23 @@ if [[ ! -x $switchboard || ! -e $plugins/mock-embeddings.so || ! -e $plugins/ope
     cmake --build "$build" --target switchboard mock-embeddings.so openai-embeddings.so >/dev/null
 fi
 
+# What is measured (and so started): direct always, the others as --targets says.
+targets=(direct nginx)
+((portkey)) && targets+=(portkey)
+targets+=(host-real host-real-normal host-mock)
+if [[ -n $only ]]; then
+    chosen=(direct)
+    for target in $only; do
+        [[ " ${targets[*]} " == *" $target "* ]] || die "--targets: no target '$target' (${targets[*]})"
+        [[ $target == direct ]] || chosen+=("$target")
+    done
+    targets=("${chosen[@]}")
+fi
+measured() { [[ " ${targets[*]} " == *" $1 "* ]]; }
+
 node_dir=$build/bench-node
 gateway=$node_dir/node_modules/@portkey-ai/gateway/build/start-server.js
-if ((portkey)) && [[ ! -e $gateway ]]; then
+if measured portkey && [[ ! -e $gateway ]]; then
     say "installing @portkey-ai/gateway@$portkey_version into $node_dir"
     mkdir -p "$node_dir"
     [[ -e $node_dir/package.json ]] || echo '{"private":true}' >"$node_dir/package.json"
@@ -149,15 +163,17 @@ pids+=($!); serves[direct]=$!
 fake=http://127.0.0.1:$fake_port
 wait_http "$fake/"
 
-proxy_port=$(free_port)
-fill "$here/nginx_proxy.conf.in" "$work/proxy.conf" DIR="$work" PORT="$proxy_port" FAKE_PORT="$fake_port" \
-    WORKERS="$ncpu"
-on_servers "$nginx_bin" -e "$work/proxy-error.log" -p "$work" -c "$work/proxy.conf" &
-pids+=($!); serves[nginx]=$!
-proxy=http://127.0.0.1:$proxy_port
-wait_http "$proxy/"
+if measured nginx; then
+    proxy_port=$(free_port)
+    fill "$here/nginx_proxy.conf.in" "$work/proxy.conf" DIR="$work" PORT="$proxy_port" FAKE_PORT="$fake_port" \
+        WORKERS="$ncpu"
+    on_servers "$nginx_bin" -e "$work/proxy-error.log" -p "$work" -c "$work/proxy.conf" &
+    pids+=($!); serves[nginx]=$!
+    proxy=http://127.0.0.1:$proxy_port
+    wait_http "$proxy/"
+fi
 
-if ((portkey)); then
+if measured portkey; then
     portkey_port=$(free_port)
     NODE_ENV=production on_servers node "$gateway" --port="$portkey_port" --headless >"$work/portkey.log" 2>&1 &
     pids+=($!); serves[portkey]=$!
@@ -183,9 +199,11 @@ start_host() {  # start_host TARGET TEMPLATE [KEY=VALUE...]: starts `switchboard
     done
     [[ -n $host_url ]] || die "switchboard serve ($name) printed no URL (log: $work/$name.log)"
 }
-start_host host-mock "$here/host_mock.toml.in"; mock_url=$host_url
-start_host host-real "$here/host_real.toml.in" LEDGER_SYNC=full; real_url=$host_url
-start_host host-real-normal "$here/host_real.toml.in" LEDGER_SYNC=normal; real_normal_url=$host_url
+if measured host-mock; then start_host host-mock "$here/host_mock.toml.in"; mock_url=$host_url; fi
+if measured host-real; then start_host host-real "$here/host_real.toml.in" LEDGER_SYNC=full; real_url=$host_url; fi
+if measured host-real-normal; then
+    start_host host-real-normal "$here/host_real.toml.in" LEDGER_SYNC=normal; real_normal_url=$host_url
+fi
 
 # ---- measuring ---------------------------------------------------------------------------
 auth=(-H "authorization: Bearer $OPENAI_API_KEY" -H 'content-type: application/json')
@@ -320,17 +338,6 @@ measure_once() {
         $4, $1, $2, $3, $5, $6, $7, $9, ($10 > 5 ? "  other load " $10 "%" : ""), ($8 ? "  NON-2XX " $8 : "") }' >&2
 }
 
-targets=(direct nginx)
-((portkey)) && targets+=(portkey)
-targets+=(host-real host-real-normal host-mock)
-if [[ -n $only ]]; then
-    chosen=(direct)
-    for target in $only; do
-        [[ " ${targets[*]} " == *" $target "* ]] || die "--targets: no target '$target' (${targets[*]})"
-        [[ $target == direct ]] || chosen+=("$target")
-    done
-    targets=("${chosen[@]}")
-fi
 bodies=(single)
 ((batch)) && bodies+=(batch)
 loads=(fixed)

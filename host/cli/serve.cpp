@@ -44,6 +44,7 @@ int serve_command(const ServeOptions& options, std::ostream& out, std::ostream& 
     server_options.address = config.server.address;
     server_options.port = config.server.port;
     server_options.loops = session.loops.all();
+    server_options.routes = server::Api::route_options();
     if (!options.listen.empty()) {
         std::string why;
         auto listen = config::parse_listen(options.listen, why);

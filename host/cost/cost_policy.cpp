@@ -292,7 +292,7 @@ Task<CallCost> CostPolicy::finish(FinishedCall call) {
             ledger_->append(std::move(each), [unwritten](const Status& status) {
                 if (status.ok() || unwritten->reported.exchange(true)) return;
                 log_line(unwritten->logger, LogLevel::error, unwritten->request_id,
-                         "the ledger row of this call is not durable yet: {}", status.error().message);
+                         "the spend ledger could not record this call now: {}", status.error().message);
             });
         }
         result.durable = false;
@@ -303,7 +303,9 @@ Task<CallCost> CostPolicy::finish(FinishedCall call) {
     // back to this call's loop (or any host thread) before the caller's coroutine goes on.
     Resumer back = resumer_of_this_thread_ ? resumer_of_this_thread_() : nullptr;
     if (!back) {
-        back = [&clock = clock_](std::function<void()> fn) { clock.call_after(Clock::duration::zero(), std::move(fn)); };
+        back = [&clock = clock_](std::function<void()> fn) {
+            clock.call_after(Clock::duration::zero(), std::move(fn));
+        };
     }
     auto durable = await_callback<Status>([&](auto resume) {
         struct Pending {
@@ -328,7 +330,7 @@ Task<CallCost> CostPolicy::finish(FinishedCall call) {
     if (!status) {
         result.durable = false;
         log_line(logger_, result.cost.nanos > 0 ? LogLevel::error : LogLevel::warn, call.request_id,
-                 "the ledger row of this call is not durable yet: {}", status.error().message);
+                 "the spend ledger could not record this call now: {}", status.error().message);
     }
     co_return result;
 }

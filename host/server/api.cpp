@@ -111,6 +111,8 @@ std::optional<const config::ClientSettings*> Api::authenticate(const Request& re
     return match;
 }
 
+std::vector<RouteOptions> Api::route_options() { return {ParseApi::route_options()}; }
+
 Task<Response> Api::handle(Request request) {
     if (request.path.starts_with("/admin/")) co_return admin(request);
     if (ParseApi::owns(request.path)) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "runtime/runtime.hpp"
 #include "server/http_server.hpp"
@@ -40,6 +41,9 @@ public:
     Api(runtime::Runtime& runtime, Logger& audit);
 
     Task<Response> handle(Request request);
+
+    // What the server is to do apart from its defaults on these routes (LlamaParse's uploads).
+    static std::vector<RouteOptions> route_options();
 
     // Parse jobs whose calls are still running (a graceful stop waits for them).
     std::size_t running_jobs() const { return parse_.running(); }

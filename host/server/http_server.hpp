@@ -57,6 +57,16 @@ struct Response {
 // (the server answers 500 with a generic message if it does, and logs it).
 using Handler = std::function<Task<Response>(Request)>;
 
+// Requests the server treats apart from its defaults, chosen by path: another API family with
+// its own upload size and error shape (LlamaParse's routes beside OpenAI's).
+struct RouteOptions {
+    std::function<bool(std::string_view path)> applies;
+    std::size_t max_body_bytes = 64 * 1024 * 1024;  // beyond: 413, before the body is read
+    // The JSON body of an error the server answers itself once it knows the path (413, a
+    // malformed or late body); null: OpenAI's error envelope.
+    std::function<std::string(std::string_view message)> error_body;
+};
+
 struct ServerOptions {
     std::string address = "127.0.0.1";
     std::uint16_t port = 0;  // 0: the system picks a free port; port() says which
@@ -68,6 +78,7 @@ struct ServerOptions {
     // The event loops connections are spread over, in turn (each runs its connection's handler
     // calls); empty: the server's own io_context. Each must outlive the server's connections.
     std::vector<boost::asio::io_context*> loops;
+    std::vector<RouteOptions> routes;  // the first that applies; none: the defaults above
 };
 
 // HTTP/1.1 server (Boost.Beast) on the caller's io_context: keep-alive, size limits, header/body/

@@ -169,6 +169,7 @@ void HttpSession::on_header(error_code ec) {
     version_ = header.version() == 10 ? 10 : 11;
     method_ = "-";
     path_ = "-";
+    route_ = nullptr;
 
     const ServerOptions& options = server_->options();
     if (ec == http::error::header_limit) {
@@ -187,16 +188,22 @@ void HttpSession::on_header(error_code ec) {
     method_ = std::string(header.method_string());
     std::string_view target = header.target();
     path_ = std::string(target.substr(0, target.find('?')));
+    for (const auto& route : options.routes) {
+        if (route.applies && route.applies(path_)) {
+            route_ = &route;
+            break;
+        }
+    }
 
     auto length = parser_->content_length();
-    if (length && *length > options.max_body_bytes) {
+    if (length && *length > body_limit()) {
         reject(413, "invalid_request_error",
                fmt::format("the request body is {} bytes, over the limit of {} bytes; send a smaller body", *length,
-                           options.max_body_bytes),
+                           body_limit()),
                After::linger);
         return;
     }
-    parser_->body_limit(options.max_body_bytes);
+    parser_->body_limit(body_limit());
     if (parser_->is_done()) {
         call_handler();
         return;
@@ -231,8 +238,7 @@ void HttpSession::on_body(error_code ec) {
     const ServerOptions& options = server_->options();
     if (ec == http::error::body_limit) {
         reject(413, "invalid_request_error",
-               fmt::format("the request body is over the limit of {} bytes; send a smaller body",
-                           options.max_body_bytes),
+               fmt::format("the request body is over the limit of {} bytes; send a smaller body", body_limit()),
                After::linger);
         return;
     }
@@ -308,7 +314,18 @@ void HttpSession::on_handler_done(std::optional<Response> response, std::string 
     send(std::move(*response), keep_alive_ && !stopping_ && !server_->stopping() ? After::keep_alive : After::close);
 }
 
+std::size_t HttpSession::body_limit() const {
+    return route_ != nullptr ? route_->max_body_bytes : server_->options().max_body_bytes;
+}
+
 void HttpSession::reject(int status, std::string_view type, std::string_view message, After after) {
+    if (route_ != nullptr && route_->error_body) {
+        Response response;
+        response.status = status;
+        response.body = route_->error_body(message);
+        send(std::move(response), after);
+        return;
+    }
     send(error_response(status, type, message), after);
 }
 

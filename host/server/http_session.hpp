@@ -50,6 +50,7 @@ private:
     void call_handler();
     void on_handler_done(std::optional<Response> response, std::string failure);
     void reject(int status, std::string_view type, std::string_view message, After after);
+    std::size_t body_limit() const;  // the route's, else the server's
     void send(Response response, After after);
     void send_streamed(Response response, After after);
     void write_next_piece();
@@ -86,6 +87,7 @@ private:
     std::string request_id_;
     std::string method_;
     std::string path_;
+    const RouteOptions* route_ = nullptr;  // the route options the path chose, if any
     std::chrono::steady_clock::time_point started_{};
 };
 

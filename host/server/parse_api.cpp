@@ -128,6 +128,18 @@ bool ParseApi::owns(std::string_view path) {
     return under(path, v2_prefix) || under(path, files_prefix);
 }
 
+RouteOptions ParseApi::route_options() {
+    RouteOptions options;
+    options.applies = &ParseApi::owns;
+    options.max_body_bytes = 300 * 1024 * 1024;
+    options.error_body = [](std::string_view message) {
+        wire::DetailError error;
+        error.detail = std::string(message);
+        return error.body();
+    };
+    return options;
+}
+
 std::size_t ParseApi::running() const { return jobs_->running(); }
 
 std::string ParseApi::parse_service() const {

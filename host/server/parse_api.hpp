@@ -53,6 +53,9 @@ public:
 
     // Whether `path` is one of these routes' (then handle() answers it, 404 and 405 included).
     static bool owns(std::string_view path);
+    // For the server on these routes: LlamaParse's upload size (300 MB files, with room for the
+    // multipart framing) and its FastAPI {"detail": ...} errors.
+    static RouteOptions route_options();
 
     // `client` is who called (authenticated by the caller); nullptr when no clients are configured.
     Task<Response> handle(Request request, const config::ClientSettings* client);

@@ -353,6 +353,28 @@ mock = "e"
         std::chrono::seconds(10));
     CHECK(oversized.starts_with("HTTP/1.1 413 "));
     CHECK(oversized.find(R"("type":"invalid_request_error")") != std::string::npos);
+    // LlamaParse's routes take files of up to 300 MB, and refuse beyond in FastAPI's shape.
+    auto upload_header = [](std::size_t length) {
+        return "POST /api/v2/parse/upload HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+               "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: " +
+               std::to_string(length) + "\r\n\r\n";
+    };
+    const std::string huge_upload = exchange_raw(port, upload_header(301UL * 1024 * 1024), std::chrono::seconds(10));
+    CHECK(huge_upload.starts_with("HTTP/1.1 413 "));
+    CHECK(huge_upload.find(R"({"detail":"the request body is )") != std::string::npos);
+    CHECK(huge_upload.find("error") == std::string::npos);  // no OpenAI envelope
+    // 65 MiB is over the default but within LlamaParse's: read whole and handed to the route.
+    const std::string part_head = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.txt\"\r\n"
+                                  "Content-Type: text/plain\r\n\r\n";
+    const std::string part_tail = "\r\n--b--\r\n";
+    const std::size_t file_bytes = 65UL * 1024 * 1024;
+    std::string big_upload = upload_header(part_head.size() + file_bytes + part_tail.size()) + part_head;
+    big_upload.append(file_bytes, 'x');
+    big_upload += part_tail;
+    const std::string big_answer = exchange_raw(port, big_upload, std::chrono::seconds(20));
+    INFO(big_answer.substr(0, 300));
+    CHECK(big_answer.starts_with("HTTP/1.1 "));
+    CHECK_FALSE(big_answer.starts_with("HTTP/1.1 413 "));
 
     // A client that sends half a header and stalls holds one connection, not the host.
     boost::asio::io_context io;

@@ -441,7 +441,7 @@ TEST_CASE("with ledger_sync normal a failed ledger refuses paid calls when close
     REQUIRE(cost.has_value());
     CHECK(cost->cost.nanos == 400);
     CHECK_FALSE(cost->durable);
-    const std::string expected = "the ledger row of this call is not durable yet: " + ledger.failure().value();
+    const std::string expected = "the spend ledger could not record this call now: " + ledger.failure().value();
     CHECK(logger.has(LogLevel::error, "req_unwritten", expected));
-    CHECK(logger.count(LogLevel::error, "the ledger row of this call is not durable yet") == 1);
+    CHECK(logger.count(LogLevel::error, "the spend ledger could not record this call now") == 1);
 }

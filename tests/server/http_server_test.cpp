@@ -324,6 +324,56 @@ TEST_CASE("answers 413 when a chunked body grows over the limit", "[server]") {
     CHECK(fixture.calls == 0);
 }
 
+TEST_CASE("a route with its own options takes a larger body and answers its 413 in its own shape", "[server]") {
+    ServerOptions options;
+    options.max_body_bytes = 1000;
+    switchboard::server::RouteOptions uploads;
+    uploads.applies = [](std::string_view path) { return path.starts_with("/uploads/"); };
+    uploads.max_body_bytes = 2000;
+    uploads.error_body = [](std::string_view message) { return R"({"detail":")" + std::string(message) + R"("})"; };
+    options.routes.push_back(uploads);
+    ServerFixture fixture(options);
+    const std::string body(1500, 'x');
+    auto post = [&](std::string_view path, const std::string& bytes) {
+        return "POST " + std::string(path) + " HTTP/1.1\r\nHost: test\r\nContent-Length: " +
+               std::to_string(bytes.size()) + "\r\n\r\n" + bytes;
+    };
+
+    RawClient within(fixture.port());
+    REQUIRE(within.send(post("/uploads/a", body)));
+    auto accepted = within.read_response();
+    REQUIRE(accepted);
+    CHECK(accepted->status == 200);
+    CHECK_THAT(accepted->body, Contains(body));
+
+    RawClient elsewhere(fixture.port());
+    REQUIRE(elsewhere.send(post("/echo", body)));
+    auto refused = elsewhere.read_response();
+    REQUIRE(refused);
+    CHECK(refused->status == 413);
+    CHECK(refused->body == envelope("the request body is 1500 bytes, over the limit of 1000 bytes; send a smaller body",
+                                    "invalid_request_error"));
+
+    RawClient over(fixture.port());
+    REQUIRE(over.send("POST /uploads/b HTTP/1.1\r\nHost: test\r\nContent-Length: 5000\r\n\r\n"));
+    auto too_big = over.read_response();
+    REQUIRE(too_big);
+    CHECK(too_big->status == 413);
+    CHECK(too_big->header("content-type") == "application/json");
+    CHECK(too_big->body ==
+          R"({"detail":"the request body is 5000 bytes, over the limit of 2000 bytes; send a smaller body"})");
+
+    RawClient chunked(fixture.port());
+    const std::string chunk(1200, 'y');
+    REQUIRE(chunked.send("POST /uploads/c HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n4b0\r\n" +
+                         chunk + "\r\n4b0\r\n" + chunk + "\r\n0\r\n\r\n"));
+    auto grown = chunked.read_response();
+    REQUIRE(grown);
+    CHECK(grown->status == 413);
+    CHECK(grown->body == R"({"detail":"the request body is over the limit of 2000 bytes; send a smaller body"})");
+    CHECK(fixture.calls == 1);
+}
+
 TEST_CASE("answers 431 when the request header is over the limit", "[server]") {
     ServerOptions options;
     options.max_header_bytes = 1024;

@@ -178,6 +178,29 @@ Response Api::readyz() const {
     return json_response(failing.empty() ? 200 : 503, boost::json::serialize(body));
 }
 
+std::map<std::string, cost::CapForecast> Api::forecasts() const {
+    const auto now = runtime_.clock().now();
+    {
+        std::lock_guard lock(forecasts_mutex_);
+        if (forecasts_read_at_ && now - *forecasts_read_at_ < forecast_ttl) return forecasts_;
+    }
+    // Forecasts come from the ledger's rows, as `switchboard costs forecast` makes them.
+    std::map<std::string, cost::CapForecast> read;
+    try {
+        const auto& config = *runtime_.config();
+        ledger::Reader reader(config.cost.ledger);
+        const auto report =
+            cost::forecast_report(config, &reader, runtime_.cost().zone(), runtime_.clock().wall_now(), std::nullopt);
+        for (const auto& cap : report.forecast.caps) read.emplace(cost::id_of(cap.key), cap);
+    } catch (const ledger::LedgerError&) {
+        // No ledger to read: caps are shown without a forecast; "ledger" in the status says why.
+    }
+    std::lock_guard lock(forecasts_mutex_);
+    forecasts_read_at_ = now;
+    forecasts_ = read;
+    return read;
+}
+
 Response Api::status(const config::ClientSettings* client) const {
     using ledger::json_string;
     const auto& config = *runtime_.config();
@@ -228,17 +251,7 @@ Response Api::status(const config::ClientSettings* client) const {
         first = false;
     }
 
-    // Forecasts come from the ledger's rows, as `switchboard costs forecast` makes them.
-    std::map<std::string, cost::CapForecast> forecasts;
-    try {
-        const auto now = std::chrono::system_clock::now();
-        ledger::Reader reader(config.cost.ledger);
-        for (auto& cap : cost::forecast_report(config, &reader, zone, now, std::nullopt).forecast.caps) {
-            forecasts.emplace(cost::id_of(cap.key), cap);
-        }
-    } catch (const ledger::LedgerError&) {
-        // No ledger to read: caps are shown without a forecast; "ledger" below says why.
-    }
+    const auto forecasts = this->forecasts();
     out += "},\"caps\":[";
     first = true;
     for (const auto& cap : policy.caps()) {

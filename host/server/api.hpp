@@ -1,8 +1,13 @@
 #pragma once
 
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "cost/forecast.hpp"
 #include "runtime/runtime.hpp"
 #include "server/http_server.hpp"
 #include "server/parse_api.hpp"
@@ -54,6 +59,9 @@ private:
     Response readyz() const;
     // `client`'s view: other clients' caps are theirs to see (nullptr: no clients configured).
     Response status(const config::ClientSettings* client) const;
+    // The caps' forecasts by cap id, read from the ledger at most every forecast_ttl: the status
+    // page is polled, and each read is file I/O on an event loop.
+    std::map<std::string, cost::CapForecast> forecasts() const;
     Response admin(const Request& request);
     std::string service_for_model(const std::string& model) const;
     // The client the request's bearer key belongs to ("" when no clients are configured), or nullopt.
@@ -63,6 +71,11 @@ private:
     Logger& audit_;
     ServiceMetrics metrics_;
     ParseApi parse_;
+
+    static constexpr std::chrono::seconds forecast_ttl{5};
+    mutable std::mutex forecasts_mutex_;  // guards what follows
+    mutable std::optional<Clock::time_point> forecasts_read_at_;
+    mutable std::map<std::string, cost::CapForecast> forecasts_;
 };
 
 }  // namespace switchboard::server

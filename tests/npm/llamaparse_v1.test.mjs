@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { samplePdf } from './sample_pdf.mjs';
-import { parseServiceConfig, requireClient, SwitchboardHost } from './switchboard_host.mjs';
+import { parseServiceConfig, requireClient, stopCleanly, SwitchboardHost } from './switchboard_host.mjs';
 
 const { LlamaParseReader } = requireClient('llama-cloud-services');
 
@@ -33,19 +33,12 @@ function reader(host, options = {}) {
   });
 }
 
-async function stopped(host) {
-  if (!host) return;  // it never started; before() has said why
-  const status = await host.stop();
-  assert.deepEqual(status, { code: 0, signal: null }, `the host must exit 0 on SIGTERM; it wrote:\n${host.output}`);
-  assert.ok(!host.output.includes(key), 'the client key never appears in the host\'s output');
-}
-
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('a working parser', () => {
   let host;
   before(async () => { host = await SwitchboardHost.start(parserConfig('')); });
-  after(async () => stopped(host));
+  after(async () => stopCleanly(host, key));
 
   test('markdown: upload, poll, and one Document per page', async () => {
     const docs = await reader(host, { resultType: 'markdown' }).loadData(pdfPath);
@@ -100,7 +93,7 @@ describe('a parser that fails every call', () => {
 failure_rate = 1.0
 failure_kind = "unavailable"`));
   });
-  after(async () => stopped(host));
+  after(async () => stopCleanly(host, key));
 
   test('the job ends in ERROR and the client says so', async () => {
     await assert.rejects(reader(host, { resultType: 'markdown' }).loadData(pdfPath),

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { samplePdf } from './sample_pdf.mjs';
-import { parseServiceConfig, requireClient, SwitchboardHost } from './switchboard_host.mjs';
+import { parseServiceConfig, rejection, requireClient, stopCleanly, SwitchboardHost } from './switchboard_host.mjs';
 
 const { LlamaCloud, AuthenticationError, BadRequestError } = requireClient('@llamaindex/llama-cloud');
 const { PollingError } = requireClient('@llamaindex/llama-cloud/core/polling');
@@ -29,20 +29,6 @@ function client(host, apiKey = key) {
   return new LlamaCloud({ apiKey, baseURL: host.url, maxRetries: 0 });
 }
 
-async function stopped(host) {
-  if (!host) return;  // it never started; before() has said why
-  const status = await host.stop();
-  assert.deepEqual(status, { code: 0, signal: null }, `the host must exit 0 on SIGTERM; it wrote:\n${host.output}`);
-  assert.ok(!host.output.includes(key), 'the client key never appears in the host\'s output');
-}
-
-// The error `promise` rejects with, checked to be of `type`.
-async function failure(promise, type) {
-  const error = await promise.then(() => assert.fail(`expected ${type.name}, but the call succeeded`), (e) => e);
-  assert.ok(error instanceof type, `expected ${type.name}, got ${error?.constructor?.name}: ${error?.message}`);
-  return error;
-}
-
 function assertPages(pages, field) {
   assert.deepEqual(pages.map((page) => page.page_number), [1, 2], JSON.stringify(pages));
   pages.forEach((page, i) => assert.match(page[field], new RegExp(`sample\\.pdf, page ${i + 1} of 2`)));
@@ -53,7 +39,7 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 describe('a working parser', () => {
   let host;
   before(async () => { host = await SwitchboardHost.start(parserConfig('')); });
-  after(async () => stopped(host));
+  after(async () => stopCleanly(host, key));
 
   test('parse(): upload, poll, markdown and text pages in one call', async () => {
     const result = await client(host).parsing.parse(
@@ -83,7 +69,7 @@ describe('a working parser', () => {
   });
 
   test('a wrong key is an AuthenticationError that does not echo the key', async () => {
-    const error = await failure(
+    const error = await rejection(
       client(host, wrongKey).parsing.create({ tier: 'fast', version: 'latest', upload_file: createReadStream(pdfPath) }),
       AuthenticationError);
     assert.equal(error.status, 401);
@@ -91,7 +77,7 @@ describe('a working parser', () => {
   });
 
   test('an unknown tier is a BadRequestError naming it', async () => {
-    const error = await failure(
+    const error = await rejection(
       client(host).parsing.create({ tier: 'ultra', version: 'latest', upload_file: createReadStream(pdfPath) }),
       BadRequestError);
     assert.equal(error.status, 400);
@@ -101,7 +87,7 @@ describe('a working parser', () => {
   test('an empty file is a BadRequestError saying so', async () => {
     const empty = path.join(scratch, 'empty.pdf');
     writeFileSync(empty, '');
-    const error = await failure(
+    const error = await rejection(
       client(host).parsing.create({ tier: 'fast', version: 'latest', upload_file: createReadStream(empty) }),
       BadRequestError);
     assert.equal(error.status, 400);
@@ -116,10 +102,10 @@ describe('a parser that fails every call', () => {
 failure_rate = 1.0
 failure_kind = "unavailable"`));
   });
-  after(async () => stopped(host));
+  after(async () => stopCleanly(host, key));
 
   test('the job ends FAILED and the client raises PollingError with the reason', async () => {
-    const error = await failure(
+    const error = await rejection(
       client(host).parsing.parse(
         { tier: 'fast', version: 'latest', upload_file: createReadStream(pdfPath), expand: ['markdown'] }, polling),
       PollingError);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { requireClient, SwitchboardHost } from './switchboard_host.mjs';
+import { requireClient, stopCleanly, SwitchboardHost } from './switchboard_host.mjs';
 
 const { OpenAI } = requireClient('openai');
 
@@ -40,11 +40,7 @@ mock = "mock-embed"
   });
 });
 
-after(async () => {
-  if (!host) return;  // it never started; before() has said why
-  const status = await host.stop();
-  assert.deepEqual(status, { code: 0, signal: null }, `the host must exit 0 on SIGTERM; it wrote:\n${host.output}`);
-});
+after(async () => stopCleanly(host));
 
 function norm(vector) {
   return Math.sqrt(vector.reduce((sum, x) => sum + x * x, 0));

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { requireClient, sha256Hex, SwitchboardHost } from './switchboard_host.mjs';
+import { rejection, requireClient, sha256Hex, stopCleanly, SwitchboardHost } from './switchboard_host.mjs';
 
 const { OpenAI, BadRequestError, AuthenticationError, RateLimitError } = requireClient('openai');
 
@@ -44,24 +44,7 @@ mock = "mock-limited"
   client = new OpenAI({ apiKey: key, baseURL: `${host.url}/v1`, maxRetries: 0 });
 });
 
-after(async () => {
-  if (!host) return;  // it never started; before() has said why
-  const status = await host.stop();
-  assert.deepEqual(status, { code: 0, signal: null }, `the host must exit 0 on SIGTERM; it wrote:\n${host.output}`);
-  assert.ok(!host.output.includes(key), 'the client key never appears in the host\'s output');
-  assert.ok(!host.output.includes(wrongKey), 'nor does a wrong key');
-});
-
-// The error `call` rejects with, checked to be of `type`.
-async function failure(call, type) {
-  try {
-    await call();
-  } catch (error) {
-    assert.ok(error instanceof type, `expected ${type.name}, got ${error?.constructor?.name}: ${error?.message}`);
-    return error;
-  }
-  assert.fail(`expected ${type.name}, but the call succeeded`);
-}
+after(async () => stopCleanly(host, key, wrongKey));
 
 async function assertStillServing() {
   const ok = await client.embeddings.create({ model, input: 'still serving' });
@@ -69,8 +52,8 @@ async function assertStillServing() {
 }
 
 test('more than 2048 inputs is a BadRequestError naming the limit', async () => {
-  const error = await failure(
-    () => client.embeddings.create({ model, input: Array.from({ length: 2049 }, (_, i) => `input ${i}`) }),
+  const error = await rejection(
+    client.embeddings.create({ model, input: Array.from({ length: 2049 }, (_, i) => `input ${i}`) }),
     BadRequestError);
   assert.equal(error.status, 400);
   assert.equal(error.type, 'invalid_request_error');
@@ -85,7 +68,7 @@ test('more than 2048 inputs is a BadRequestError naming the limit', async () => 
 
 test('empty input is a BadRequestError on input', async () => {
   for (const input of ['', [], ['fine', '']]) {
-    const error = await failure(() => client.embeddings.create({ model, input }), BadRequestError);
+    const error = await rejection(client.embeddings.create({ model, input }), BadRequestError);
     assert.equal(error.status, 400, JSON.stringify(input));
     assert.equal(error.type, 'invalid_request_error');
     assert.equal(error.param, 'input', JSON.stringify(input));
@@ -103,7 +86,7 @@ test('fields of the wrong type are BadRequestErrors naming the field', async () 
     [{ model: 17, input: 'x' }, 'model'],
   ];
   for (const [body, field] of cases) {
-    const error = await failure(() => client.embeddings.create(body), BadRequestError);
+    const error = await rejection(client.embeddings.create(body), BadRequestError);
     assert.equal(error.status, 400, JSON.stringify(body));
     assert.equal(error.type, 'invalid_request_error', JSON.stringify(body));
     assert.ok(error.param === field || error.message.includes(field),
@@ -114,7 +97,7 @@ test('fields of the wrong type are BadRequestErrors naming the field', async () 
 
 test('a wrong key is an AuthenticationError that does not echo the key', async () => {
   const stranger = new OpenAI({ apiKey: wrongKey, baseURL: `${host.url}/v1`, maxRetries: 0 });
-  const error = await failure(() => stranger.embeddings.create({ model, input: 'hello' }), AuthenticationError);
+  const error = await rejection(stranger.embeddings.create({ model, input: 'hello' }), AuthenticationError);
   assert.equal(error.status, 401);
   assert.equal(error.code, 'invalid_api_key');
   assert.ok(!error.message.includes(wrongKey), `the message must not echo the key: ${error.message}`);
@@ -122,7 +105,7 @@ test('a wrong key is an AuthenticationError that does not echo the key', async (
 });
 
 test('a rate-limited backend is a RateLimitError', async () => {
-  const error = await failure(() => client.embeddings.create({ model: 'limited-model', input: 'hello' }),
+  const error = await rejection(client.embeddings.create({ model: 'limited-model', input: 'hello' }),
                               RateLimitError);
   assert.equal(error.status, 429);
   assert.equal(error.code, 'rate_limit_exceeded');

@@ -1,5 +1,6 @@
 // The real `switchboard serve` as a user runs it, on a config of the test's own, for the npm
 // client tests. CTest sets the environment (tests/npm/CMakeLists.txt).
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -129,4 +130,20 @@ ${settings}
 capability = "parse"
 mock = "mock-parse"
 `;
+}
+
+// SIGTERM, then checks the host exited 0 and never wrote any of `secrets`. Nothing to do for a
+// host that never started (its before() has said why).
+export async function stopCleanly(host, ...secrets) {
+  if (!host) return;
+  const status = await host.stop();
+  assert.deepEqual(status, { code: 0, signal: null }, `the host must exit 0 on SIGTERM; it wrote:\n${host.output}`);
+  for (const secret of secrets) assert.ok(!host.output.includes(secret), 'no key ever appears in the host\'s output');
+}
+
+// The error `promise` rejects with, checked to be of `type`.
+export async function rejection(promise, type) {
+  const error = await promise.then(() => assert.fail(`expected ${type.name}, but the call succeeded`), (e) => e);
+  assert.ok(error instanceof type, `expected ${type.name}, got ${error?.constructor?.name}: ${error?.message}`);
+  return error;
 }

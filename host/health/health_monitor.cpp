@@ -295,7 +295,10 @@ struct HealthMonitor::Core : std::enable_shared_from_this<Core> {
                 LogLevel::debug, request_id,
                 fmt::format("health probe of backend '{}' failed: {}", backend, describe(status.error())));
         }
-        record(backend, &status.error(), true, request_id);
+        // bad_request: the upstream answered and refused only the probe's own request (a 404 from
+        // a server without the probed route). It is reachable, and its calls must not be cut off.
+        const bool reachable = status.error().kind == ErrorKind::bad_request;
+        record(backend, reachable ? nullptr : &status.error(), true, request_id);
     }
 
     void schedule_tick_locked() {

@@ -131,9 +131,6 @@ Task<Status> OpenAIEmbeddings::health(CallContext ctx) {
     Result<HttpResponse> response = co_await std::move(sent);
     if (!response) {
         Error error = std::move(response).error();
-        // The upstream answered, only without a model list: OpenAI-compatible servers that serve
-        // embeddings need not serve /models, and their calls must not be cut off by the circuit.
-        if (error.upstream_status == 404 || error.upstream_status == 405) co_return Status{};
         error.message = scrub(std::move(error.message));
         co_return error;
     }

@@ -234,6 +234,26 @@ TEST_CASE("a probe round calls health() on every backend and records the outcome
     CHECK(rig.log.has(LogLevel::info, "probe_4", "backend 'beta' is healthy again"));
 }
 
+TEST_CASE("a probe the upstream refuses as a bad request counts as reachable, an internal error does not",
+          "[health]") {
+    HealthRig rig;
+    for (int i = 0; i < 3; ++i) rig.alpha->script_health(Step::fail(ErrorKind::unavailable, "connection refused"));
+    for (int i = 0; i < 3; ++i) rig.probe();
+    REQUIRE(rig.monitor.snapshot("alpha").circuit == Circuit::open);
+
+    // A server without the probed route (404): it answers, so the circuit closes.
+    rig.clock.advance(rig.monitor.snapshot("alpha").open_until.value() - rig.clock.now());
+    rig.alpha->script_health(Step::fail(ErrorKind::bad_request, "HTTP 404 from GET /models"));
+    rig.probe();
+    auto alpha = rig.monitor.snapshot("alpha");
+    CHECK(alpha.state == State::healthy);
+    CHECK(alpha.circuit == Circuit::closed);
+
+    rig.beta->script_health(Step::fail(ErrorKind::internal, "plugin not started"));
+    rig.probe();
+    CHECK(rig.monitor.snapshot("beta").state == State::unhealthy);
+}
+
 TEST_CASE("a probe that does not answer within probe_timeout fails with a timeout and is cancelled",
           "[health]") {
     HealthRig rig;

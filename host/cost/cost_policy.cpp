@@ -269,9 +269,9 @@ Task<CallCost> CostPolicy::finish(FinishedCall call) {
 
     // A call that spent nothing (a mock, a free backend) is recorded without waiting: no cap
     // depends on its row, and waiting for the commit would add the disk's latency to every mock
-    // call. A crash can lose the last few of those rows, never a paid one.
+    // call. A crash can lose the last few of those rows. A failed write is the ledger's to report.
     if (result.cost.nanos == 0) {
-        for (auto& each : rows) ledger_->append(std::move(each), [](const Status&) {});
+        for (auto& each : rows) ledger_->append(std::move(each), nullptr);
         result.durable = false;
         co_return result;
     }
@@ -329,7 +329,7 @@ Task<CallCost> CostPolicy::finish(FinishedCall call) {
     Status status = co_await durable;
     if (!status) {
         result.durable = false;
-        log_line(logger_, result.cost.nanos > 0 ? LogLevel::error : LogLevel::warn, call.request_id,
+        log_line(logger_, LogLevel::error, call.request_id,
                  "the spend ledger could not record this call now: {}", status.error().message);
     }
     co_return result;

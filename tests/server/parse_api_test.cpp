@@ -621,6 +621,10 @@ TEST_CASE("a job whose call ends after the routes are gone writes to neither the
     // The call's row is in; the router goes on at the clock's next turn, on this thread.
     slow.drive_until([&] { return ledger.count({}) == 1 && slow.runtime().ledger().pending() == 0; });
     slow.clock.run_ready();
+    // The call's end has run, not merely been queued: nothing due is left (later timers, as the
+    // next health probe, may be).
+    const auto next = slow.clock.next_due();
+    REQUIRE((!next || *next > slow.clock.now()));
     CHECK(slow.audit.lines().empty());
     CHECK_THAT(slow.metrics.render(slow.runtime()), !Contains(R"(switchboard_requests_total{backend="slow-parse")"));
 }

@@ -202,7 +202,9 @@ std::optional<std::string> Ledger::State::open_file() {
     }
     // Created here rather than by SQLite, which on failure retries read-only and reports that
     // attempt's errno instead of the one that matters.
-    if (std::error_code ignored; !std::filesystem::exists(path, ignored)) {
+    std::error_code ignored;
+    const bool created = !std::filesystem::exists(path, ignored);
+    if (created) {
         const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0) return file_problem::cannot_create_file(path, errno);
         ::close(fd);
@@ -225,7 +227,9 @@ std::optional<std::string> Ledger::State::open_file() {
         }
         db_->exec(options_.sync == Sync::full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
         const int migrated = schema::migrate(*db_, version);
-        if (migrated != version) {
+        if (created) {
+            logger_.log(LogLevel::info, "", fmt::format("created the spend ledger {}", path.string()));
+        } else if (migrated != version) {
             logger_.log(LogLevel::info, "",
                         fmt::format("the spend ledger {} was migrated from schema version {} to {}", path.string(),
                                     version, migrated));

@@ -274,6 +274,17 @@ TEST_CASE("destroying the ledger writes every queued row and answers every calle
     CHECK(ledger::Reader(path).count({}) == 2'000);
 }
 
+TEST_CASE("a ledger file that does not exist yet is created, and said to be, not migrated", "[ledger]") {
+    TempDir dir;
+    CaptureLogger log;
+    const auto path = dir.path() / "var" / "ledger.sqlite";
+    Ledger ledger(Options{.path = path}, log);
+    CHECK(ledger.healthy());
+    CHECK(pragma(path, "user_version") == Ledger::schema_version);
+    CHECK(log.has(LogLevel::info, "", "created the spend ledger " + path.string()));
+    CHECK_FALSE(log.contains("migrated"));
+}
+
 TEST_CASE("a file without a ledger schema (user_version 0) is migrated to the current version", "[ledger]") {
     TempDir dir;
     CaptureLogger log;

@@ -18,7 +18,7 @@
 # --targets measures only those (direct is always measured: the others are compared with it).
 # "+p50/+p99" = the target's p50/p99 minus the direct call's, same run, load and body.
 # Installs what it lacks (apt: nginx, nghttp2-client for h2load; npm: the gateway into BUILD/bench-node),
-# builds the host if BUILD has none (Release), and stops everything it started.
+# builds the host if BUILD has none (scripts/build.sh, RelWithDebInfo), and stops everything it started.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -85,9 +85,8 @@ command -v node >/dev/null || die "Node.js is needed (request bodies, free ports
 switchboard=$build/bin/switchboard
 plugins=$build/plugins
 if [[ ! -x $switchboard || ! -e $plugins/mock-embeddings.so || ! -e $plugins/openai-embeddings.so ]]; then
-    say "building the host in $build (Release)"
-    [[ -e $build/CMakeCache.txt ]] || cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build "$build" --target switchboard mock-embeddings.so openai-embeddings.so >/dev/null
+    say "building the host in $build (RelWithDebInfo, as scripts/run.sh does)"
+    BUILD_DIR=$build "$root/scripts/build.sh" switchboard switchboard_plugins >/dev/null
 fi
 
 # What is measured (and so started): direct always, the others as --targets says.

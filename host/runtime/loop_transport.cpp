@@ -5,7 +5,7 @@
 namespace switchboard::runtime {
 
 LoopTransport::LoopTransport(EventLoops& loops) : loops_(loops.all()) {
-    for (auto* loop : loops_) transports_.push_back(std::make_unique<http::CurlTransport>(*loop));
+    for (auto* loop : loops_) transports_.push_back(std::make_unique<http::UpstreamTransport>(*loop));
 }
 
 // An id names its transport in its low bits: the loop index, times the number of loops, plus the

@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "fakes/manual_clock.hpp"
-#include "http/curl_transport.hpp"
+#include "http/upstream_transport.hpp"
 
 namespace switchboard::testing {
 
@@ -19,7 +19,7 @@ namespace switchboard::testing {
 // `idle()` says no other real work is under way (a ledger commit on its writer thread): time
 // moves only when the transport and it are both idle.
 template <class Done, class Idle>
-void drive_until(Done done, ManualClock& clock, const http::CurlTransport& transport, Idle idle,
+void drive_until(Done done, ManualClock& clock, const http::UpstreamTransport& transport, Idle idle,
                  std::chrono::milliseconds limit = std::chrono::seconds(20)) {
     auto give_up = std::chrono::steady_clock::now() + limit;
     while (!done()) {
@@ -30,7 +30,7 @@ void drive_until(Done done, ManualClock& clock, const http::CurlTransport& trans
 }
 
 template <class Done>
-void drive_until(Done done, ManualClock& clock, const http::CurlTransport& transport,
+void drive_until(Done done, ManualClock& clock, const http::UpstreamTransport& transport,
                  std::chrono::milliseconds limit = std::chrono::seconds(20)) {
     drive_until(std::move(done), clock, transport, [] { return true; }, limit);
 }

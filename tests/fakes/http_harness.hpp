@@ -15,12 +15,12 @@
 #include "fakes/drive.hpp"
 #include "fakes/manual_clock.hpp"
 #include "http/backend_http_client.hpp"
-#include "http/curl_transport.hpp"
+#include "http/upstream_transport.hpp"
 #include "switchboard/sdk.hpp"
 
 namespace switchboard::testing {
 
-// The host side of a real-backend plugin test: the real CurlTransport on its own event-loop
+// The host side of a real-backend plugin test: the real UpstreamTransport on its own event-loop
 // thread, the real BackendHttpClient (retry policy, jitter fixed at 0 so waits are exact) and a
 // manual clock for every wait. run() drives a call to its end with drive_until().
 //
@@ -29,7 +29,7 @@ class HttpHarness {
 public:
     explicit HttpHarness(config::HttpSettings settings = {}, std::string backend = "test-backend")
         : work_(boost::asio::make_work_guard(io_)),
-          transport_(std::make_unique<http::CurlTransport>(io_)),
+          transport_(std::make_unique<http::UpstreamTransport>(io_)),
           client_(std::make_unique<http::BackendHttpClient>(std::move(backend), settings, *transport_,
                                                             clock, logger, [] { return 0.0; })),
           thread_([this] { io_.run(); }) {}
@@ -47,7 +47,7 @@ public:
 
     HostServices services() { return HostServices{&logger, &clock, nullptr, client_.get()}; }
     http::BackendHttpClient& client() { return *client_; }
-    http::CurlTransport& transport() { return *transport_; }
+    http::UpstreamTransport& transport() { return *transport_; }
 
     CallContext context(std::string request_id = "req-1") {
         CallContext ctx;
@@ -73,7 +73,7 @@ public:
 private:
     boost::asio::io_context io_;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-    std::unique_ptr<http::CurlTransport> transport_;
+    std::unique_ptr<http::UpstreamTransport> transport_;
     std::unique_ptr<http::BackendHttpClient> client_;
     std::thread thread_;
 };

@@ -174,7 +174,7 @@ private:
 
     void respond() {
         switch (reply_.fault) {
-            case Fault::none: return write_whole();
+            case Fault::none: return reply_.chunked || reply_.early_hints ? write_raw() : write_whole();
             case Fault::never_answer: return hold_silently();
             case Fault::truncate_body:
             case Fault::reset_mid_body: return write_half();
@@ -212,6 +212,33 @@ private:
         }
         head += "Content-Length: " + std::to_string(reply_.body.size()) + "\r\n\r\n";
         return head;
+    }
+
+    // A whole answer written by hand: Beast's serializer writes neither interim answers nor
+    // chunks of a chosen size.
+    void write_raw() {
+        raw_.clear();
+        if (reply_.early_hints) raw_ += "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n";
+        if (!reply_.chunked) {
+            raw_ += raw_head() + reply_.body;
+        } else {
+            raw_ += "HTTP/1.1 " + std::to_string(reply_.status) + " " +
+                    std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(reply_.status))) + "\r\n";
+            for (const auto& header : reply_.headers) raw_ += header.name + ": " + header.value + "\r\n";
+            raw_ += "Transfer-Encoding: chunked\r\n\r\n";
+            for (std::size_t at = 0; at < reply_.body.size(); at += 7) {
+                auto chunk = reply_.body.substr(at, 7);
+                char size_line[16];
+                std::snprintf(size_line, sizeof size_line, "%zx\r\n", chunk.size());
+                raw_ += size_line + chunk + "\r\n";
+            }
+            raw_ += "0\r\n\r\n";
+        }
+        asio::async_write(socket_, asio::buffer(raw_), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+            if (ec) return;
+            if (self->keep_alive_) self->read();
+            else self->close_gracefully();
+        });
     }
 
     void hold_silently() {

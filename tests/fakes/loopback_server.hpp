@@ -46,6 +46,8 @@ struct Reply {
     std::chrono::milliseconds delay{0};  // real time the server waits before answering
     Fault fault = Fault::none;
     std::chrono::milliseconds trickle_interval{50};
+    bool chunked = false;      // the body goes with Transfer-Encoding: chunked, 7 bytes a chunk
+    bool early_hints = false;  // a "103 Early Hints" interim answer goes first
 
     // status + Content-Type: application/json + body
     static Reply json(int status, std::string body);

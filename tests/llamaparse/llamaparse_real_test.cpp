@@ -9,7 +9,7 @@
 
 #include "fakes/capture_logger.hpp"
 #include "http/backend_http_client.hpp"
-#include "http/curl_transport.hpp"
+#include "http/upstream_transport.hpp"
 #include "llamaparse/llamaparse.hpp"
 #include "runtime/asio_clock.hpp"
 
@@ -49,7 +49,7 @@ TEST_CASE("llamaparse parses a one-page text file on the real API", "[llamaparse
     }
     boost::asio::io_context io;
     auto work = boost::asio::make_work_guard(io);
-    http::CurlTransport transport(io);
+    http::UpstreamTransport transport(io);
     runtime::AsioClock clock(io);
     switchboard::testing::CaptureLogger logger;
     config::HttpSettings settings;

@@ -1,4 +1,4 @@
-// The whole host as `switchboard` runs it, for tests: the real CurlTransport on an event-loop
+// The whole host as `switchboard` runs it, for tests: the real UpstreamTransport on an event-loop
 // thread, a Runtime from a config file in a temp folder, a manual clock, loopback fakes of
 // OpenAI and LlamaParse, and a host logger writing into a string.
 #pragma once
@@ -23,7 +23,7 @@
 #include "fakes/fake_openai.hpp"
 #include "fakes/manual_clock.hpp"
 #include "fakes/temp_dir.hpp"
-#include "http/curl_transport.hpp"
+#include "http/upstream_transport.hpp"
 #include "runtime/runtime.hpp"
 
 namespace switchboard::testing {
@@ -31,7 +31,7 @@ namespace switchboard::testing {
 inline const std::string kOpenAIKey = "sk-test-RUNTIMEKEY0123456789abcdefghijklmnop";
 inline const std::string kLlamaKey = "llx-test-RUNTIMEKEY0123456789abcdefghijkl";
 
-// The host as `switchboard` runs it, with a manual clock: the real CurlTransport on an event-loop
+// The host as `switchboard` runs it, with a manual clock: the real UpstreamTransport on an event-loop
 // thread, a Runtime from a config file, a host logger writing into a string.
 class Host {
 public:
@@ -108,7 +108,7 @@ private:
     testing::TempDir dir_;
     boost::asio::io_context io_;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-    http::CurlTransport transport_{io_};
+    http::UpstreamTransport transport_{io_};
     std::unique_ptr<runtime::Runtime> runtime_;
     std::thread thread_;
 };

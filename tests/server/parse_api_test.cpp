@@ -21,7 +21,7 @@
 #include "fakes/fake_llamaparse.hpp"
 #include "fakes/manual_clock.hpp"
 #include "fakes/temp_dir.hpp"
-#include "http/curl_transport.hpp"
+#include "http/upstream_transport.hpp"
 #include "ledger/ledger.hpp"
 #include "runtime/runtime.hpp"
 #include "server/http_server.hpp"
@@ -210,7 +210,7 @@ private:
     testing::TempDir dir_;
     boost::asio::io_context io_;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-    http::CurlTransport transport_{io_};
+    http::UpstreamTransport transport_{io_};
     std::unique_ptr<runtime::Runtime> runtime_;
     std::unique_ptr<server::ParseApi> api_;
     std::unique_ptr<server::HttpServer> server_;

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <future>
 #include <memory>
 #include <string>
@@ -15,6 +16,8 @@
 
 #include "fakes/loopback_server.hpp"
 #include "http/curl_transport.hpp"
+#include "http/plain_transport.hpp"
+#include "http/upstream_transport.hpp"
 #include "switchboard/multipart.hpp"
 
 namespace {
@@ -24,6 +27,8 @@ using switchboard::ErrorKind;
 using switchboard::HttpHeader;
 using switchboard::HttpRequest;
 using switchboard::http::CurlTransport;
+using switchboard::http::PlainTransport;
+using switchboard::http::UpstreamTransport;
 using switchboard::http::Exchange;
 using switchboard::testing::Fault;
 using switchboard::testing::LoopbackServer;
@@ -32,7 +37,8 @@ using switchboard::testing::Reply;
 
 constexpr const char* kFakeKey = "sk-test-0123456789abcdef0123456789abcdef";
 
-// A real CurlTransport on an io_context run by background threads (one unless told).
+// A real transport on an io_context run by background threads (one unless told).
+template <typename TransportType>
 class Loop {
 public:
     explicit Loop(int threads = 1) {
@@ -43,7 +49,7 @@ public:
         transport_.reset();
     }
 
-    CurlTransport& transport() { return *transport_; }
+    TransportType& transport() { return *transport_; }
     std::thread::id io_thread() const { return threads_.front().get_id(); }
 
     // Stops the event loop and waits for its threads; the transport stays alive.
@@ -77,7 +83,7 @@ public:
 private:
     boost::asio::io_context io_;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
-    std::unique_ptr<CurlTransport> transport_ = std::make_unique<CurlTransport>(io_);
+    std::unique_ptr<TransportType> transport_ = std::make_unique<TransportType>(io_);
     std::vector<std::thread> threads_;
 };
 
@@ -112,13 +118,14 @@ std::uint16_t closed_port() {
 
 }  // namespace
 
-TEST_CASE("a POST reaches the server exactly as built and its answer comes back whole", "[http]") {
+TEMPLATE_TEST_CASE("a POST reaches the server exactly as built and its answer comes back whole", "[http]",
+                   CurlTransport, PlainTransport) {
     LoopbackServer server([](const RecordedRequest&) {
         auto reply = Reply::json(201, R"({"id":"emb-1"})");
         reply.headers.push_back({"x-request-id", "req-abc"});
         return reply;
     });
-    Loop loop;
+    Loop<TestType> loop;
     auto request = make_request("POST", server.base_url() + "/v1/embeddings?api-version=2&x=1");
     request.headers = {{"Authorization", std::string("Bearer ") + kFakeKey},
                        {"Content-Type", "application/json"},
@@ -156,9 +163,10 @@ TEST_CASE("a POST reaches the server exactly as built and its answer comes back 
     CHECK(response.header("Content-Length") == "14");
 }
 
-TEST_CASE("a multipart upload of several megabytes arrives byte for byte without Expect", "[http]") {
+TEMPLATE_TEST_CASE("a multipart upload of several megabytes arrives byte for byte without Expect", "[http]",
+                   CurlTransport, PlainTransport) {
     LoopbackServer server([](const RecordedRequest&) { return Reply::json(200, R"({"id":"job-1"})"); });
-    Loop loop;
+    Loop<TestType> loop;
     std::string file;
     for (std::uint32_t i = 0; i < 3u * 1024 * 1024; ++i) file += static_cast<char>((i * 7919u) % 256u);  // NULs, CR, LF included
     switchboard::MultipartBody form("----switchboard-test-boundary");
@@ -180,9 +188,10 @@ TEST_CASE("a multipart upload of several megabytes arrives byte for byte without
     CHECK(received.body == request.body);
 }
 
-TEST_CASE("GET, DELETE and PUT are sent with the given method and no invented body or content type", "[http]") {
+TEMPLATE_TEST_CASE("GET, DELETE and PUT are sent with the given method and no invented body or content type", "[http]",
+                   CurlTransport, PlainTransport) {
     LoopbackServer server([](const RecordedRequest& request) { return Reply::json(200, "\"" + request.method + "\""); });
-    Loop loop;
+    Loop<TestType> loop;
 
     auto get = loop.send(make_request("GET", server.base_url() + "/api/v2/parse/job-1?expand=markdown&expand=text"));
     auto del = loop.send(make_request("DELETE", server.base_url() + "/api/v1/jobs/job-1"));
@@ -211,7 +220,8 @@ TEST_CASE("GET, DELETE and PUT are sent with the given method and no invented bo
     CHECK(put_exchange.result->body == "\"PUT\"");
 }
 
-TEST_CASE("an exchange carries nothing of the ones before it: method, body, headers or time limit", "[http]") {
+TEMPLATE_TEST_CASE("an exchange carries nothing of the ones before it: method, body, headers or time limit", "[http]",
+                   CurlTransport, PlainTransport) {
     LoopbackServer server([](const RecordedRequest& request) {
         if (request.path != "/slow") return Reply::json(200, "\"" + request.method + "\"");
         Reply reply = Reply::json(200, "abcd");
@@ -219,7 +229,7 @@ TEST_CASE("an exchange carries nothing of the ones before it: method, body, head
         reply.trickle_interval = 100ms;
         return reply;
     });
-    Loop loop;
+    Loop<TestType> loop;
     auto post = make_request("POST", server.base_url() + "/post");
     post.headers = {{"Content-Type", "text/plain"}, {"X-Only-Here", "1"}};
     post.body = "payload";
@@ -260,13 +270,14 @@ TEST_CASE("an exchange carries nothing of the ones before it: method, body, head
     CHECK(requests[4].method == "DELETE");
 }
 
-TEST_CASE("an error status is a complete answer, not a transport error", "[http]") {
+TEMPLATE_TEST_CASE("an error status is a complete answer, not a transport error", "[http]",
+                   CurlTransport, PlainTransport) {
     LoopbackServer server([](const RecordedRequest&) {
         auto reply = Reply::json(503, R"({"error":{"message":"overloaded"}})");
         reply.headers.push_back({"Retry-After", "2"});
         return reply;
     });
-    Loop loop;
+    Loop<TestType> loop;
     auto exchange = loop.send(make_request("POST", server.base_url() + "/v1/embeddings"));
     REQUIRE(exchange.result.ok());
     CHECK(exchange.result->status == 503);
@@ -274,9 +285,10 @@ TEST_CASE("an error status is a complete answer, not a transport error", "[http]
     CHECK(exchange.result->body == R"({"error":{"message":"overloaded"}})");
 }
 
-TEST_CASE("sequential exchanges reuse one keep-alive connection", "[http]") {
+TEMPLATE_TEST_CASE("sequential exchanges reuse one keep-alive connection", "[http]",
+                   CurlTransport, PlainTransport) {
     LoopbackServer server([](const RecordedRequest& request) { return Reply::json(200, request.body); });
-    Loop loop;
+    Loop<TestType> loop;
     auto first = make_request("POST", server.base_url() + "/a");
     first.body = "one";
     auto second = make_request("POST", server.base_url() + "/b");
@@ -293,17 +305,19 @@ TEST_CASE("sequential exchanges reuse one keep-alive connection", "[http]") {
     CHECK(server.accepted_connections() == 1);
 }
 
-TEST_CASE("a host name is resolved and answered like an address", "[http]") {
+TEMPLATE_TEST_CASE("a host name is resolved and answered like an address", "[http]",
+                   CurlTransport, PlainTransport) {
     LoopbackServer server([](const RecordedRequest&) { return Reply::json(200, "{}"); });
-    Loop loop;
+    Loop<TestType> loop;
     auto exchange = loop.send(make_request("GET", "http://localhost:" + std::to_string(server.port()) + "/models"));
     REQUIRE(exchange.result.ok());
     CHECK(exchange.result->status == 200);
     CHECK(server.requests().at(0).header("Host") == "localhost:" + std::to_string(server.port()));
 }
 
-TEST_CASE("a refused connection is a retryable unavailable error naming the address", "[http]") {
-    Loop loop;
+TEMPLATE_TEST_CASE("a refused connection is a retryable unavailable error naming the address", "[http]",
+                   CurlTransport, PlainTransport) {
+    Loop<TestType> loop;
     auto port = std::to_string(closed_port());
     auto request = make_request("POST", "http://127.0.0.1:" + port + "/v1/embeddings");
     request.headers = {{"Authorization", std::string("Bearer ") + kFakeKey}};
@@ -318,13 +332,14 @@ TEST_CASE("a refused connection is a retryable unavailable error naming the addr
     CHECK(error.message.find(kFakeKey) == std::string::npos);
 }
 
-TEST_CASE("a server that never answers ends in a retryable timeout after the request timeout", "[http]") {
+TEMPLATE_TEST_CASE("a server that never answers ends in a retryable timeout after the request timeout", "[http]",
+                   CurlTransport, PlainTransport) {
     LoopbackServer server([](const RecordedRequest&) {
         Reply reply;
         reply.fault = Fault::never_answer;
         return reply;
     });
-    Loop loop;
+    Loop<TestType> loop;
     auto request = make_request("GET", server.base_url() + "/slow");
     request.timeout = 300ms;
     request.headers = {{"Authorization", std::string("Bearer ") + kFakeKey}};
@@ -343,13 +358,14 @@ TEST_CASE("a server that never answers ends in a retryable timeout after the req
     CHECK(server.wait_for_open_connections(0, 5s));  // the timed-out connection is closed
 }
 
-TEST_CASE("a body cut short by the server closing is a retryable upstream_error", "[http]") {
+TEMPLATE_TEST_CASE("a body cut short by the server closing is a retryable upstream_error", "[http]",
+                   CurlTransport, PlainTransport) {
     LoopbackServer server([](const RecordedRequest&) {
         Reply reply = Reply::json(200, R"({"data":[0123456789]})");  // 21 bytes, 10 sent
         reply.fault = Fault::truncate_body;
         return reply;
     });
-    Loop loop;
+    Loop<TestType> loop;
     auto exchange = loop.send(make_request("GET", server.base_url() + "/v1/models"));
     const auto& error = error_of(exchange);
     CHECK(error.kind == ErrorKind::upstream_error);
@@ -357,13 +373,14 @@ TEST_CASE("a body cut short by the server closing is a retryable upstream_error"
     CHECK(error.message == "connection closed after 10 of 21 body bytes from GET " + server.base_url() + "/v1/models");
 }
 
-TEST_CASE("a connection reset mid-body is a retryable upstream_error", "[http]") {
+TEMPLATE_TEST_CASE("a connection reset mid-body is a retryable upstream_error", "[http]",
+                   CurlTransport, PlainTransport) {
     LoopbackServer server([](const RecordedRequest&) {
         Reply reply = Reply::json(200, std::string(64 * 1024, 'x'));
         reply.fault = Fault::reset_mid_body;
         return reply;
     });
-    Loop loop;
+    Loop<TestType> loop;
     auto exchange = loop.send(make_request("POST", server.base_url() + "/v1/embeddings"));
     const auto& error = error_of(exchange);
     CHECK(error.kind == ErrorKind::upstream_error);
@@ -372,13 +389,14 @@ TEST_CASE("a connection reset mid-body is a retryable upstream_error", "[http]")
                                   Catch::EndsWith("from POST " + server.base_url() + "/v1/embeddings"));
 }
 
-TEST_CASE("a connection closed without any answer is a retryable empty-reply upstream_error", "[http]") {
+TEMPLATE_TEST_CASE("a connection closed without any answer is a retryable empty-reply upstream_error", "[http]",
+                   CurlTransport, PlainTransport) {
     LoopbackServer server([](const RecordedRequest&) {
         Reply reply;
         reply.fault = Fault::close_at_once;
         return reply;
     });
-    Loop loop;
+    Loop<TestType> loop;
     auto exchange = loop.send(make_request("GET", server.base_url() + "/v1/models"));
     const auto& error = error_of(exchange);
     CHECK(error.kind == ErrorKind::upstream_error);
@@ -387,14 +405,15 @@ TEST_CASE("a connection closed without any answer is a retryable empty-reply ups
           "empty reply: the server closed the connection without answering GET " + server.base_url() + "/v1/models");
 }
 
-TEST_CASE("a trickling body completes within the timeout and times out beyond it", "[http]") {
+TEMPLATE_TEST_CASE("a trickling body completes within the timeout and times out beyond it", "[http]",
+                   CurlTransport, PlainTransport) {
     LoopbackServer server([](const RecordedRequest& request) {
         Reply reply = Reply::json(200, request.path == "/short" ? "abc" : "0123456789");
         reply.fault = Fault::trickle;
         reply.trickle_interval = request.path == "/short" ? 5ms : 100ms;
         return reply;
     });
-    Loop loop;
+    Loop<TestType> loop;
     auto quick = make_request("GET", server.base_url() + "/short");
     auto slow = make_request("GET", server.base_url() + "/long");
     slow.timeout = 250ms;
@@ -410,11 +429,12 @@ TEST_CASE("a trickling body completes within the timeout and times out beyond it
     CHECK(error.message == "no complete answer within 250 ms from GET " + server.base_url() + "/long");
 }
 
-TEST_CASE("a body over max_response_bytes is a non-retryable upstream_error, one at the limit is fine", "[http]") {
+TEMPLATE_TEST_CASE("a body over max_response_bytes is a non-retryable upstream_error, one at the limit is fine", "[http]",
+                   CurlTransport, PlainTransport) {
     LoopbackServer server([](const RecordedRequest& request) {
         return Reply::json(200, std::string(request.path == "/big" ? 101 : 100, 'x'));
     });
-    Loop loop;
+    Loop<TestType> loop;
     auto big = make_request("GET", server.base_url() + "/big");
     big.max_response_bytes = 100;
     auto exact = make_request("GET", server.base_url() + "/exact");
@@ -431,13 +451,14 @@ TEST_CASE("a body over max_response_bytes is a non-retryable upstream_error, one
     CHECK(fits.result->body.size() == 100);
 }
 
-TEST_CASE("cancel ends an exchange once with a non-retryable cancelled timeout and closes its connection", "[http]") {
+TEMPLATE_TEST_CASE("cancel ends an exchange once with a non-retryable cancelled timeout and closes its connection", "[http]",
+                   CurlTransport, PlainTransport) {
     LoopbackServer server([](const RecordedRequest&) {
         Reply reply;
         reply.fault = Fault::never_answer;
         return reply;
     });
-    Loop loop;
+    Loop<TestType> loop;
     std::atomic<int> calls{0};
     auto promise = std::make_shared<std::promise<Exchange>>();
     auto future = promise->get_future();
@@ -470,13 +491,14 @@ namespace {
 
 // Starts `count` exchanges at once against a server that delays each answer, then checks that
 // each got its own answer and that the transport ends with nothing in flight.
+template <typename TransportType>
 void run_concurrent_exchanges(int count, int loop_threads) {
     LoopbackServer server([](const RecordedRequest& request) {
         auto reply = Reply::json(200, "reply to " + request.body);
         reply.delay = 500ms;  // so they really overlap, with a wide margin on a loaded machine
         return reply;
     });
-    Loop loop(loop_threads);
+    Loop<TransportType> loop(loop_threads);
     std::vector<std::promise<Exchange>> promises(count);
     std::vector<std::future<Exchange>> futures;
     for (auto& promise : promises) futures.push_back(promise.get_future());
@@ -507,17 +529,20 @@ void run_concurrent_exchanges(int count, int loop_threads) {
 
 }  // namespace
 
-TEST_CASE("200 concurrent exchanges all complete with their own answers", "[http]") {
-    run_concurrent_exchanges(200, 1);
+TEMPLATE_TEST_CASE("200 concurrent exchanges all complete with their own answers", "[http]",
+                   CurlTransport, PlainTransport) {
+    run_concurrent_exchanges<TestType>(200, 1);
 }
 
-TEST_CASE("concurrent exchanges on a loop run by four threads stay correct", "[http]") {
-    run_concurrent_exchanges(300, 4);
+TEMPLATE_TEST_CASE("concurrent exchanges on a loop run by four threads stay correct", "[http]",
+                   CurlTransport, PlainTransport) {
+    run_concurrent_exchanges<TestType>(300, 4);
 }
 
-TEST_CASE("done runs on the event loop thread, never inside start()", "[http]") {
+TEMPLATE_TEST_CASE("done runs on the event loop thread, never inside start()", "[http]",
+                   CurlTransport, PlainTransport) {
     LoopbackServer server([](const RecordedRequest&) { return Reply::json(200, "{}"); });
-    Loop loop;
+    Loop<TestType> loop;
 
     // Started from the loop thread itself: an exchange that fails at once (an invalid header)
     // and one that succeeds. Each done records whether its start() had already returned.
@@ -558,13 +583,14 @@ TEST_CASE("done runs on the event loop thread, never inside start()", "[http]") 
     CHECK(loop.transport().in_flight() == 0);
 }
 
-TEST_CASE("destroying the transport after the loop stopped abandons exchanges without calling done", "[http]") {
+TEMPLATE_TEST_CASE("destroying the transport after the loop stopped abandons exchanges without calling done", "[http]",
+                   CurlTransport, PlainTransport) {
     LoopbackServer server([](const RecordedRequest&) {
         Reply reply;
         reply.fault = Fault::never_answer;
         return reply;
     });
-    Loop loop;
+    Loop<TestType> loop;
     std::atomic<int> calls{0};
     auto request = make_request("GET", server.base_url() + "/forever");
     request.timeout = 60s;
@@ -577,4 +603,155 @@ TEST_CASE("destroying the transport after the loop stopped abandons exchanges wi
 
     CHECK(server.wait_for_open_connections(0, 10s));
     CHECK(calls == 0);
+}
+
+TEMPLATE_TEST_CASE("a kept-alive connection the server drops unanswered is retried once on a fresh one", "[http]",
+                   CurlTransport, PlainTransport) {
+    // The second request arrives on the kept-alive connection and the server closes it without a
+    // word, as a server that timed the idle connection out does: the exchange goes again on a
+    // new connection and succeeds; the caller never sees the dead one.
+    auto dropped_once = std::make_shared<std::atomic<bool>>(false);
+    LoopbackServer server([dropped_once](const RecordedRequest& request) {
+        if (request.path == "/dropped" && !dropped_once->exchange(true)) return Reply::with_fault(Fault::close_at_once);
+        return Reply::json(200, "\"" + request.path + "\"");
+    });
+    Loop<TestType> loop;
+    auto warm = loop.send(make_request("GET", server.base_url() + "/warm"));
+    auto dropped = make_request("POST", server.base_url() + "/dropped");
+    dropped.body = "first try";
+    auto exchange = loop.send(dropped);
+
+    REQUIRE(warm.result.ok());
+    INFO((exchange.result.ok() ? std::string() : exchange.result.error().message));
+    REQUIRE(exchange.result.ok());
+    CHECK(exchange.result->body == "\"/dropped\"");
+    CHECK(server.request_count() == 3);  // warm, the dropped attempt, the retry
+    CHECK(server.accepted_connections() == 2);
+}
+
+TEMPLATE_TEST_CASE("an answer that says Connection: close is not reused", "[http]", CurlTransport, PlainTransport) {
+    LoopbackServer server([](const RecordedRequest& request) {
+        auto reply = Reply::json(200, "\"" + request.path + "\"");
+        if (request.path == "/closing") reply.headers.push_back({"Connection", "close"});
+        return reply;
+    });
+    Loop<TestType> loop;
+    auto first = loop.send(make_request("GET", server.base_url() + "/closing"));
+    auto second = loop.send(make_request("GET", server.base_url() + "/next"));
+    REQUIRE(first.result.ok());
+    REQUIRE(second.result.ok());
+    CHECK(second.result->body == "\"/next\"");
+    CHECK(server.accepted_connections() == 2);
+}
+
+TEMPLATE_TEST_CASE("a chunked answer after an interim 103 arrives whole, and its connection is reused", "[http]",
+                   CurlTransport, PlainTransport) {
+    const std::string body = R"({"data":[{"embedding":[0.125,-0.5,0.25],"index":0}],"model":"m"})";  // 10 chunks
+    LoopbackServer server([&body](const RecordedRequest&) {
+        auto reply = Reply::json(200, body);
+        reply.headers.push_back({"x-request-id", "req-chunked"});
+        reply.chunked = true;
+        reply.early_hints = true;
+        return reply;
+    });
+    Loop<TestType> loop;
+    auto first = loop.send(make_request("POST", server.base_url() + "/v1/embeddings"));
+    auto second = loop.send(make_request("POST", server.base_url() + "/v1/embeddings"));
+
+    for (const auto* exchange : {&first, &second}) {
+        REQUIRE(exchange->result.ok());
+        CHECK(exchange->result->status == 200);
+        CHECK(exchange->result->body == body);
+        CHECK(exchange->result->header("x-request-id") == "req-chunked");
+        CHECK_FALSE(exchange->result->header("Link"));  // the interim answer's headers are not the answer's
+    }
+    CHECK(server.accepted_connections() == 1);
+}
+
+TEMPLATE_TEST_CASE("a chunked body over max_response_bytes is refused like a declared one", "[http]", CurlTransport,
+                   PlainTransport) {
+    LoopbackServer server([](const RecordedRequest&) {
+        auto reply = Reply::json(200, std::string(101, 'x'));
+        reply.chunked = true;
+        return reply;
+    });
+    Loop<TestType> loop;
+    auto request = make_request("GET", server.base_url() + "/big");
+    request.max_response_bytes = 100;
+    auto exchange = loop.send(request);
+    const auto& error = error_of(exchange);
+    CHECK(error.kind == ErrorKind::upstream_error);
+    CHECK_FALSE(exchange.retryable);
+    CHECK(error.message == "response body larger than 100 bytes from GET " + server.base_url() + "/big");
+}
+
+TEST_CASE("the plain transport takes plain http:// URLs and leaves the rest to libcurl", "[http]") {
+    auto suits = [](std::string url, std::vector<HttpHeader> headers = {}) {
+        HttpRequest request;
+        request.url = std::move(url);
+        request.headers = std::move(headers);
+        return PlainTransport::suits(request);
+    };
+    CHECK(suits("http://127.0.0.1:8080/v1/embeddings"));
+    CHECK(suits("HTTP://LocalHost:11434"));
+    CHECK(suits("http://model-server.internal/v1/embeddings?api-version=2#fragment"));
+    CHECK(suits("http://[::1]:8080/v1"));
+    CHECK(suits("http://127.0.0.1/x", {{"Authorization", "Bearer k"}, {"Content-Type", "application/json"}}));
+
+    CHECK_FALSE(suits("https://api.openai.com/v1/embeddings"));
+    CHECK_FALSE(suits("http://user:secret@127.0.0.1/x"));  // user info: libcurl's basic auth
+    CHECK_FALSE(suits("http://127.0.0.1:99999/x"));
+    CHECK_FALSE(suits("http://127.0.0.1:/x"));
+    CHECK_FALSE(suits("http:///x"));
+    CHECK_FALSE(suits("http://b\xc3\xbc" "cher.example/x"));  // an international name
+    CHECK_FALSE(suits("http://127.0.0.1/a b"));              // a byte that needs escaping
+    CHECK_FALSE(suits("ftp://127.0.0.1/x"));
+    for (const char* reserved : {"Host", "content-length", "Transfer-Encoding", "Accept-Encoding", "Expect", "Connection"}) {
+        INFO(reserved);
+        CHECK_FALSE(suits("http://127.0.0.1/x", {{reserved, "v"}}));
+    }
+}
+
+TEST_CASE("the plain transport names the default port and drops the fragment as libcurl does", "[http]") {
+    LoopbackServer server([](const RecordedRequest&) { return Reply::json(200, "{}"); });
+    Loop<PlainTransport> loop;
+    auto exchange = loop.send(make_request("GET", "http://LOCALHOST:" + std::to_string(server.port()) + "?q=1#part"));
+    REQUIRE(exchange.result.ok());
+    auto received = server.requests().at(0);
+    CHECK(received.target == "/?q=1");
+    CHECK(received.header("Host") == "localhost:" + std::to_string(server.port()));
+    CHECK(received.header("Accept") == "*/*");
+}
+
+TEST_CASE("the upstream transport sends plain http:// through Beast and hands libcurl what it must interpret",
+          "[http]") {
+    LoopbackServer server([](const RecordedRequest&) { return Reply::json(200, "{}"); });
+    Loop<UpstreamTransport> loop;
+    auto plain = loop.send(make_request("GET", server.base_url() + "/plain"));
+    auto compressed = make_request("GET", server.base_url() + "/compressed");
+    compressed.headers = {{"Accept-Encoding", "gzip"}};
+    auto with_curl = loop.send(compressed);
+
+    REQUIRE(plain.result.ok());
+    REQUIRE(with_curl.result.ok());
+    auto requests = server.requests();
+    REQUIRE(requests.size() == 2);
+    CHECK_FALSE(requests[0].header("Accept-Encoding"));  // the plain transport asks for none
+    CHECK(requests[1].header("Accept-Encoding") == "gzip");
+    CHECK(server.accepted_connections() == 2);  // two transports, two pools
+    loop.drain();
+    CHECK(loop.transport().in_flight() == 0);
+}
+
+TEST_CASE("with a proxy in the environment every request goes through libcurl and the proxy", "[http]") {
+    LoopbackServer proxy([](const RecordedRequest&) { return Reply::json(200, R"({"via":"proxy"})"); });
+    ::setenv("http_proxy", proxy.base_url().c_str(), 1);
+    struct Unset {
+        ~Unset() { ::unsetenv("http_proxy"); }
+    } unset;
+    Loop<UpstreamTransport> loop;
+    auto exchange = loop.send(make_request("GET", "http://upstream.invalid:8080/v1/models"));
+    REQUIRE(exchange.result.ok());
+    CHECK(exchange.result->body == R"({"via":"proxy"})");
+    CHECK(proxy.requests().at(0).target == "http://upstream.invalid:8080/v1/models");
 }

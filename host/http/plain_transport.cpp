@@ -46,6 +46,7 @@ constexpr milliseconds kDefaultConnectTimeout{300'000};
 constexpr auto kMaxIdleAge = std::chrono::seconds(118);
 constexpr std::uint32_t kHeaderLimit = 100 * 1024;
 constexpr std::size_t kIdlePerOrigin = 256;
+constexpr std::size_t kIdleTotal = 1024;
 
 bool has_line_break(std::string_view text) { return text.find_first_of("\r\n") != std::string_view::npos; }
 
@@ -61,14 +62,26 @@ struct Origin {
     std::string port;         // digits; "80" when the URL gives none
     std::string host_header;  // "host", or "host:port" for another port than 80
     std::string target;       // path and query, "/" at least; no fragment
+    std::vector<tcp::endpoint> endpoints;  // tried in order
     std::string key() const { return host + ":" + port; }
-    std::string address() const {  // the host as a resolver takes it
-        return host.front() == '[' ? host.substr(1, host.size() - 2) : host;
-    }
 };
 
-// Parses the URLs PlainTransport takes: "http://" host [":" port] [path] ["?" query] ["#" ...].
-// Anything else (user info, an unusual host, a byte that needs escaping) is libcurl's.
+// A path segment "." or "..", which libcurl would remove before sending.
+bool has_dot_segment(std::string_view path) {
+    path = path.substr(0, path.find('?'));
+    while (!path.empty()) {
+        path.remove_prefix(1);  // the '/'
+        auto segment = path.substr(0, path.find('/'));
+        if (segment == "." || segment == "..") return true;
+        path.remove_prefix(segment.size());
+    }
+    return false;
+}
+
+// Parses the URLs PlainTransport takes: "http://" host [":" port] [path] ["?" query] ["#" ...],
+// where the host is an IP address or "localhost", so no name is ever resolved (no resolver
+// thread, no DNS wait, no address-family fallback to get right). Anything else (a host name,
+// user info, a byte that needs escaping, a dot segment, a port with a leading zero) is libcurl's.
 std::optional<Origin> parse_origin(std::string_view url) {
     constexpr std::string_view scheme = "http://";
     if (!starts_with_nocase(url, scheme)) return std::nullopt;
@@ -78,41 +91,51 @@ std::optional<Origin> parse_origin(std::string_view url) {
     auto rest = authority_end == std::string_view::npos ? std::string_view() : url.substr(authority_end);
 
     Origin origin;
-    std::string_view host;
     std::string_view port;
+    std::vector<asio::ip::address> addresses;
+    boost::system::error_code not_an_address;
     if (!authority.empty() && authority.front() == '[') {
         auto close = authority.find(']');
         if (close == std::string_view::npos) return std::nullopt;
-        host = authority.substr(0, close + 1);
+        origin.host = std::string(authority.substr(0, close + 1));
         auto after = authority.substr(close + 1);
-        if (!after.empty()) {
-            if (after.front() != ':') return std::nullopt;
-            port = after.substr(1);
-        }
-        if (host.size() < 3 || host.find_first_not_of("[]:.0123456789abcdefABCDEF") != std::string_view::npos)
-            return std::nullopt;
+        if (!after.empty() && (after.front() != ':' || after.size() == 1)) return std::nullopt;
+        if (!after.empty()) port = after.substr(1);
+        auto address = asio::ip::make_address_v6(authority.substr(1, close - 1), not_an_address);
+        if (not_an_address || address.scope_id() != 0) return std::nullopt;
+        addresses.push_back(address);
     } else {
         auto colon = authority.find(':');
-        host = authority.substr(0, colon);
-        if (colon != std::string_view::npos) port = authority.substr(colon + 1);
-        if (host.empty() || host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") !=
-                                std::string_view::npos)
-            return std::nullopt;
+        auto host = authority.substr(0, colon);
+        if (colon != std::string_view::npos) {
+            port = authority.substr(colon + 1);
+            if (port.empty()) return std::nullopt;
+        }
+        for (char c : host) origin.host += lower(c);
+        if (origin.host == "localhost") {  // as libcurl resolves it, without asking anyone
+            addresses.push_back(asio::ip::address_v4::loopback());
+            addresses.push_back(asio::ip::address_v6::loopback());
+        } else {
+            auto address = asio::ip::make_address_v4(host, not_an_address);  // dotted quad only
+            if (not_an_address) return std::nullopt;
+            addresses.push_back(address);
+        }
     }
-    if (authority.find_first_of(":", host.size()) != std::string_view::npos && port.empty()) return std::nullopt;
     if (!port.empty()) {
-        if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
-        int value = std::stoi(std::string(port));
-        if (value < 1 || value > 65535) return std::nullopt;
+        if (port.size() > 5 || port.front() == '0' || port.find_first_not_of("0123456789") != std::string_view::npos)
+            return std::nullopt;
+        if (std::stoi(std::string(port)) > 65535) return std::nullopt;
     }
-    for (char c : host) origin.host += lower(c);
     origin.port = port.empty() ? "80" : std::string(port);
     origin.host_header = origin.port == "80" ? origin.host : origin.host + ":" + origin.port;
+    const auto port_number = static_cast<unsigned short>(std::stoi(origin.port));
+    for (const auto& address : addresses) origin.endpoints.emplace_back(address, port_number);
 
     rest = rest.substr(0, rest.find('#'));
     for (unsigned char c : rest) {
         if (c <= ' ' || c >= 0x7f) return std::nullopt;  // libcurl would escape or refuse it
     }
+    if (has_dot_segment(rest)) return std::nullopt;
     origin.target = rest.empty() || rest.front() != '/' ? "/" + std::string(rest) : std::string(rest);
     return origin;
 }
@@ -203,12 +226,19 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
         std::size_t max_bytes = std::numeric_limits<std::size_t>::max();
 
         Clock::time_point started;
+        Clock::time_point connect_started;  // of the connection being made
         asio::steady_timer timer;
         unsigned timer_generation = 0;  // a wait for an older arming is stale
+        // The connection in use and, while their operations end, the ones it replaced.
         std::unique_ptr<Connection> connection;
+        std::vector<std::unique_ptr<Connection>> retired;
+        unsigned attempt = 0;    // completions of an earlier attempt's operations are stale
         bool reused = false;     // the connection came from the pool
         bool retried = false;    // already moved once from a dead reused connection to a fresh one
         bool connected = false;  // a connection was established or reused
+        bool sent = false;       // the whole request was written
+        std::optional<boost::system::error_code> send_error;  // writing failed (the read decides)
+        bool interim_seen = false;  // a 1xx arrived: the server has the request
         bool finished = false;
         HttpResponse response;
         std::optional<Reader> reader;
@@ -216,7 +246,7 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
         std::string where() const { return method + " " + url_for_messages(url); }
     };
 
-    explicit Impl(asio::io_context& io) : io_(io), strand_(asio::make_strand(io)), resolver_(strand_) {}
+    explicit Impl(asio::io_context& io) : io_(io), strand_(asio::make_strand(io)) {}
 
     // ---- called from any thread -------------------------------------------------------------
 
@@ -316,7 +346,7 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
             t.reused = true;
             t.connected = true;
             arm_timer(transfer);
-            send(std::move(transfer));
+            exchange(std::move(transfer));
         } else {
             connect(std::move(transfer));
         }
@@ -332,9 +362,9 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
         while (!pool.empty()) {
             auto connection = std::move(pool.back());
             pool.pop_back();
+            --idle_count_;
             if (now - connection->idle_since <= kMaxIdleAge && alive(*connection)) return connection;
-            boost::system::error_code ignored;
-            connection->socket.close(ignored);
+            close(*connection);
         }
         return nullptr;
     }
@@ -347,15 +377,39 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
         return got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
     }
 
+    static void close(Connection& connection) {
+        boost::system::error_code ignored;
+        connection.socket.close(ignored);
+    }
+
     void give_back(const Transfer& t, std::unique_ptr<Connection> connection) {
+        const auto now = Clock::now();
+        if (now - last_sweep_ >= std::chrono::seconds(1)) sweep(now);
         auto& pool = idle_[t.origin.key()];
-        if (shut_ || pool.size() >= kIdlePerOrigin || connection->buffer.size() != 0) {
-            boost::system::error_code ignored;
-            connection->socket.close(ignored);
+        if (shut_ || pool.size() >= kIdlePerOrigin || idle_count_ >= kIdleTotal || connection->buffer.size() != 0) {
+            close(*connection);
             return;
         }
-        connection->idle_since = Clock::now();
+        connection->idle_since = now;
         pool.push_back(std::move(connection));
+        ++idle_count_;
+    }
+
+    // Closes the idle connections that are too old or that their server closed, in every pool,
+    // so a burst's connections do not linger half-closed after it.
+    void sweep(Clock::time_point now) {
+        last_sweep_ = now;
+        for (auto it = idle_.begin(); it != idle_.end();) {
+            auto& pool = it->second;
+            auto dead = std::remove_if(pool.begin(), pool.end(), [&](std::unique_ptr<Connection>& connection) {
+                if (now - connection->idle_since <= kMaxIdleAge && alive(*connection)) return false;
+                close(*connection);
+                return true;
+            });
+            idle_count_ -= static_cast<std::size_t>(pool.end() - dead);
+            pool.erase(dead, pool.end());
+            it = pool.empty() ? idle_.erase(it) : std::next(it);
+        }
     }
 
     // The connect limit while connecting (the request timeout if sooner), the request timeout
@@ -365,7 +419,8 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
         std::optional<Clock::time_point> deadline;
         if (t.timeout) deadline = t.started + std::max(*t.timeout, milliseconds(1));
         if (!t.connected) {
-            auto connect_deadline = t.started + std::max(t.connect_timeout.value_or(kDefaultConnectTimeout), milliseconds(1));
+            auto limit = std::max(t.connect_timeout.value_or(kDefaultConnectTimeout), milliseconds(1));
+            auto connect_deadline = t.connect_started + limit;
             deadline = deadline ? std::min(*deadline, connect_deadline) : connect_deadline;
         }
         const unsigned generation = ++t.timer_generation;
@@ -396,43 +451,22 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
              true);
     }
 
+    // A new attempt on a new connection; the old one (closed) is kept until its operations end.
     void connect(std::shared_ptr<Transfer> transfer) {
         auto& t = *transfer;
+        if (t.connection) t.retired.push_back(std::move(t.connection));
         t.connection = std::make_unique<Connection>(io_);
         t.connected = false;
         t.reused = false;
+        t.connect_started = Clock::now();
         arm_timer(transfer);
-        boost::system::error_code not_an_address;
-        auto address = asio::ip::make_address(t.origin.address(), not_an_address);
-        if (!not_an_address) {
-            auto port = static_cast<unsigned short>(std::stoi(t.origin.port));
-            std::array<tcp::endpoint, 1> endpoints{tcp::endpoint(address, port)};
-            connect_to(std::move(transfer), endpoints);
-            return;
-        }
-        resolver_.async_resolve(
-            t.origin.address(), t.origin.port,
-            asio::bind_executor(strand_, [self = shared_from_this(), transfer](boost::system::error_code ec,
-                                                                               tcp::resolver::results_type results) {
-                auto& t = *transfer;
-                if (t.finished) return;
-                if (ec) {
-                    self->fail(t, ErrorKind::unavailable,
-                               fmt::format("could not resolve host {} for {}", t.origin.host, t.where()), true);
-                    return;
-                }
-                self->connect_to(transfer, results);
-            }));
-    }
-
-    template <typename Endpoints>
-    void connect_to(std::shared_ptr<Transfer> transfer, const Endpoints& endpoints) {
-        auto& socket = transfer->connection->socket;
+        const unsigned attempt = ++t.attempt;
         asio::async_connect(
-            socket, endpoints,
-            asio::bind_executor(strand_, [self = shared_from_this(), transfer](boost::system::error_code ec, const auto&) {
+            t.connection->socket, t.origin.endpoints,
+            asio::bind_executor(strand_, [self = shared_from_this(), transfer, attempt](boost::system::error_code ec,
+                                                                                        const tcp::endpoint&) {
                 auto& t = *transfer;
-                if (t.finished) return;
+                if (t.finished || attempt != t.attempt) return;
                 if (ec) {
                     self->fail(t, ErrorKind::unavailable,
                                fmt::format("could not connect to {} ({}) for {}", t.origin.key(), ec.message(), t.where()),
@@ -443,39 +477,39 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
                 t.connection->socket.set_option(tcp::no_delay(true), ignored);
                 t.connected = true;
                 self->arm_timer(transfer);
-                self->send(transfer);
+                self->exchange(transfer);
             }));
     }
 
-    void send(std::shared_ptr<Transfer> transfer) {
+    // Writes the request and reads the answer at once, as libcurl does: a server that answers
+    // before it has read the whole body (a 413 for an upload too large) is heard, not mistaken
+    // for a connection that failed.
+    void exchange(std::shared_ptr<Transfer> transfer) {
         auto& t = *transfer;
+        const unsigned attempt = t.attempt;
+        t.sent = false;
+        t.send_error.reset();
         std::array<asio::const_buffer, 2> buffers{asio::buffer(t.head), asio::buffer(t.body)};
         asio::async_write(
             t.connection->socket, buffers,
-            asio::bind_executor(strand_, [self = shared_from_this(), transfer](boost::system::error_code ec, std::size_t) {
+            asio::bind_executor(strand_, [transfer, attempt](boost::system::error_code ec, std::size_t) {
                 auto& t = *transfer;
-                if (t.finished) return;
-                if (ec) {
-                    if (self->retry_fresh(transfer)) return;
-                    self->fail(t, ErrorKind::unavailable,
-                               fmt::format("could not send the request to {} ({}) for {}", t.origin.key(), ec.message(),
-                                           t.where()),
-                               true);
-                    return;
-                }
-                self->receive(transfer);
+                if (t.finished || attempt != t.attempt) return;
+                // A failed write ends in a failed read too (the connection is gone); the read
+                // tells which error it is.
+                if (ec) t.send_error = ec;
+                else t.sent = true;
             }));
+        receive(std::move(transfer));
     }
 
     // A reused connection that died before a byte of the answer: the server closed it while it
     // was idle. Once per exchange, the request goes again on a fresh connection.
     bool retry_fresh(const std::shared_ptr<Transfer>& transfer) {
         auto& t = *transfer;
-        if (!t.reused || t.retried || (t.reader && t.reader->got_some())) return false;
+        if (!t.reused || t.retried || t.interim_seen || (t.reader && t.reader->got_some())) return false;
         t.retried = true;
-        boost::system::error_code ignored;
-        t.connection->socket.close(ignored);
-        t.reader.reset();
+        close(*t.connection);
         t.response = HttpResponse{};
         connect(transfer);
         return true;
@@ -483,6 +517,7 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
 
     void receive(std::shared_ptr<Transfer> transfer) {
         auto& t = *transfer;
+        const unsigned attempt = t.attempt;
         t.reader.emplace(t.response);
         t.reader->header_limit(kHeaderLimit);
         t.reader->body_limit(t.max_bytes == std::numeric_limits<std::size_t>::max()
@@ -491,15 +526,17 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
         if (t.method == "HEAD") t.reader->skip(true);
         beast::http::async_read(
             t.connection->socket, t.connection->buffer, *t.reader,
-            asio::bind_executor(strand_, [self = shared_from_this(), transfer](boost::system::error_code ec, std::size_t) {
+            asio::bind_executor(strand_, [self = shared_from_this(), transfer, attempt](boost::system::error_code ec,
+                                                                                        std::size_t) {
                 auto& t = *transfer;
-                if (t.finished) return;
+                if (t.finished || attempt != t.attempt) return;
                 if (ec) {
                     self->read_failed(transfer, ec);
                     return;
                 }
                 if (t.response.status >= 100 && t.response.status < 200 && t.response.status != 101) {
-                    self->receive(transfer);  // an interim answer (103 Early Hints): the real one follows
+                    t.interim_seen = true;  // an interim answer (103 Early Hints): the real one follows
+                    self->receive(transfer);
                     return;
                 }
                 self->answered(t);
@@ -507,13 +544,13 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
     }
 
     void answered(Transfer& t) {
-        const bool keep = t.reader->keep_alive() && t.response.status != 101;
-        auto connection = std::move(t.connection);
+        // Reused only when the whole request went out and the answer allows it; an answer that
+        // came before the end of the request closes the connection (which ends the write).
+        const bool keep = t.sent && t.reader->keep_alive() && t.response.status != 101;
         if (keep) {
-            give_back(t, std::move(connection));
+            give_back(t, std::move(t.connection));
         } else {
-            boost::system::error_code ignored;
-            connection->socket.close(ignored);
+            close(*t.connection);
         }
         finish(t);
         deliver(t, std::move(t.response), false);
@@ -532,7 +569,12 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
         const bool reset = ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
         if ((closed || reset) && retry_fresh(transfer)) return;
         const bool header_done = t.reader->is_header_done();
-        if (ec == error::end_of_stream) {
+        if (t.send_error && !t.reader->got_some() && !t.interim_seen) {
+            fail(t, ErrorKind::unavailable,
+                 fmt::format("could not send the request to {} ({}) for {}", t.origin.key(), t.send_error->message(),
+                             where),
+                 true);
+        } else if (ec == error::end_of_stream && !t.interim_seen) {
             fail(t, ErrorKind::upstream_error,
                  fmt::format("empty reply: the server closed the connection without answering {}", where), true);
         } else if (closed && header_done) {
@@ -566,10 +608,7 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
 
     // Ends an exchange with an error: its connection closes (any operation on it ends at once).
     void fail(Transfer& t, ErrorKind kind, std::string message, bool retryable) {
-        if (t.connection) {
-            boost::system::error_code ignored;
-            t.connection->socket.close(ignored);
-        }
+        if (t.connection) close(*t.connection);
         finish(t);
         deliver(t, Error::make(kind, std::move(message)), retryable);
     }
@@ -598,31 +637,26 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
     void shutdown() {
         if (shut_) return;
         shut_ = true;
-        resolver_.cancel();
         for (auto& [id, transfer] : transfers_) {
             transfer->finished = true;
             transfer->done = nullptr;  // destroyed without being called
             transfer->timer.cancel();
-            if (transfer->connection) {
-                boost::system::error_code ignored;
-                transfer->connection->socket.close(ignored);
-            }
+            if (transfer->connection) close(*transfer->connection);
         }
         transfers_.clear();
         for (auto& [key, pool] : idle_) {
-            for (auto& connection : pool) {
-                boost::system::error_code ignored;
-                connection->socket.close(ignored);
-            }
+            for (auto& connection : pool) close(*connection);
         }
         idle_.clear();
+        idle_count_ = 0;
     }
 
     asio::io_context& io_;
     asio::strand<asio::io_context::executor_type> strand_;
-    tcp::resolver resolver_;
     std::unordered_map<ExchangeId, std::shared_ptr<Transfer>> transfers_;
     std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;  // by Origin::key()
+    std::size_t idle_count_ = 0;  // in all pools
+    Clock::time_point last_sweep_{};
     bool shut_ = false;
     std::atomic<bool> closed_{false};
     std::atomic<ExchangeId> next_id_{1};

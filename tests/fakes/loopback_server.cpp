@@ -180,6 +180,7 @@ private:
             case Fault::reset_mid_body: return write_half();
             case Fault::trickle: return trickle();
             case Fault::close_at_once: return close_gracefully();
+            case Fault::hints_then_close: return hint_then_close();
         }
     }
 
@@ -197,7 +198,7 @@ private:
         bhttp::async_write(socket_, *response_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
             self->response_.reset();
             if (ec) return;
-            if (self->keep_alive_) self->read();
+            if (self->keep_alive_ && !self->reply_.close_after) self->read();
             else self->close_gracefully();
         });
     }
@@ -238,6 +239,13 @@ private:
             if (ec) return;
             if (self->keep_alive_) self->read();
             else self->close_gracefully();
+        });
+    }
+
+    void hint_then_close() {
+        raw_ = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n";
+        asio::async_write(socket_, asio::buffer(raw_), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+            if (!ec) self->close_gracefully();
         });
     }
 

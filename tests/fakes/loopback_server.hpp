@@ -37,6 +37,7 @@ enum class Fault {
     reset_mid_body,  // send headers and half the body, then reset the connection (RST)
     trickle,         // send the body one byte per `trickle_interval`
     close_at_once,   // close the connection without answering
+    hints_then_close,  // send a "103 Early Hints" interim answer, then close without the answer
 };
 
 struct Reply {
@@ -48,6 +49,7 @@ struct Reply {
     std::chrono::milliseconds trickle_interval{50};
     bool chunked = false;      // the body goes with Transfer-Encoding: chunked, 7 bytes a chunk
     bool early_hints = false;  // a "103 Early Hints" interim answer goes first
+    bool close_after = false;  // the connection closes after the answer, keep-alive or not
 
     // status + Content-Type: application/json + body
     static Reply json(int status, std::string body);

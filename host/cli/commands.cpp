@@ -185,7 +185,7 @@ int plugins_command(const HostOptions& options, std::ostream& out, std::ostream&
 }
 
 int check_config_command(const HostOptions& options, std::ostream& out, std::ostream& err) {
-    Session session(options);
+    Session session(options, 1, runtime::Runtime::Purpose::check);  // creates no ledger file
     const auto& problems = session.runtime->problems();
     print_problems(err, problems);
     // Any problem, warnings included, fails the check: a warning is something to fix too.

@@ -26,11 +26,13 @@ struct Session {
     log::HostLogger logger{log::Format::text, LogLevel::info};
     std::unique_ptr<runtime::Runtime> runtime;
 
-    explicit Session(const HostOptions& options, std::size_t loop_count = 1) : loops(loop_count) {
+    explicit Session(const HostOptions& options, std::size_t loop_count = 1,
+                     runtime::Runtime::Purpose purpose = runtime::Runtime::Purpose::run)
+        : loops(loop_count) {
         auto env = config::Environment::from_process();
         // --log-level is an override like any other, so it holds from the first line.
         if (!options.log_level.empty()) env.variables["SWITCHBOARD__HOST__LOG_LEVEL"] = options.log_level;
-        runtime = std::make_unique<runtime::Runtime>(options.config, env, clock, logger, &transport);
+        runtime = std::make_unique<runtime::Runtime>(options.config, env, clock, logger, &transport, purpose);
     }
 
     // Calls the router gave up on were cancelled and are ready to finish (their wake-ups are

@@ -392,6 +392,36 @@ void Ledger::State::report_dropped() {
                             options_.path.string(), options_.max_pending, dropped, total));
 }
 
+std::optional<std::string> Ledger::check(const std::filesystem::path& path) {
+    std::error_code error;
+    if (std::filesystem::exists(path, error)) {
+        try {
+            Connection db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
+            if (sqlite3_db_readonly(db.get(), "main") == 1) throw SqliteError(SQLITE_READONLY, 0, "the file is read-only");
+            const int version = schema::version_of(db);
+            if (version > schema_version) return file_problem::newer_schema(path, version);
+        } catch (const SqliteError& sqlite_error) {
+            return file_problem::from_sqlite(path, sqlite_error, file_problem::Access::write);
+        }
+        return std::nullopt;
+    }
+    // The file would be created in its folder, and the folder (with any missing parents) in the
+    // nearest folder that exists.
+    const auto folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    auto existing = folder;
+    while (!std::filesystem::exists(existing, error) && existing.has_parent_path() && existing != existing.parent_path())
+        existing = existing.parent_path();
+    if (!std::filesystem::is_directory(existing, error)) {
+        return file_problem::cannot_create_folder(path, std::make_error_code(std::errc::not_a_directory));
+    }
+    if (::access(existing.c_str(), W_OK | X_OK) != 0) {
+        const int reason = errno;
+        if (existing == folder) return file_problem::cannot_create_file(path, reason);
+        return file_problem::cannot_create_folder(path, std::error_code(reason, std::generic_category()));
+    }
+    return std::nullopt;
+}
+
 Ledger::Ledger(Options options, Logger& logger) : state_(std::make_unique<State>(std::move(options), logger)) {
     state_->start();
 }

@@ -86,6 +86,11 @@ public:
 
     const std::filesystem::path& path() const noexcept;
 
+    // What would stop a ledger at `path` from being written, found without creating, migrating
+    // or changing anything (for check-config): a folder that cannot be created, a file that
+    // cannot be created or written, a file that is no ledger or from a newer schema. Null: fine.
+    static std::optional<std::string> check(const std::filesystem::path& path);
+
 private:
     struct State;
     std::unique_ptr<State> state_;

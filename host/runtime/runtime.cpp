@@ -23,7 +23,7 @@ config::Problem error_at(const config::Position& where, std::string key_path, st
 }  // namespace
 
 Runtime::Runtime(const std::filesystem::path& config_file, const config::Environment& env,
-                 Clock& clock, log::HostLogger& logger, http::Transport* transport)
+                 Clock& clock, log::HostLogger& logger, http::Transport* transport, Purpose purpose)
     : clock_(clock), logger_(logger), transport_(transport) {
     register_secrets(env.variables);
     config::LoadResult loaded = config::load(config_file, env);
@@ -43,8 +43,13 @@ Runtime::Runtime(const std::filesystem::path& config_file, const config::Environ
         }
         start_backends();
     }
+    if (config_ && purpose == Purpose::check) {
+        if (auto problem = ledger::Ledger::check(config_->cost.ledger)) {
+            problems_.push_back({config::Severity::error, {config_file.string()}, "cost.ledger", *problem});
+        }
+    }
     for (auto& problem : problems_) problem.message = logger_.redact(problem.message);
-    if (!config_ || has_errors()) return;
+    if (!config_ || has_errors() || purpose == Purpose::check) return;
 
     health_logger_ = std::make_unique<log::ComponentLogger>(logger_, "health");
     router_logger_ = std::make_unique<log::ComponentLogger>(logger_, "router");

@@ -31,8 +31,14 @@ namespace switchboard::runtime {
 // backends are shut down. `transport` must outlive the Runtime.
 class Runtime {
 public:
+    // check: assemble only what finds problems (config, plugins, backends) and check the ledger's
+    // path without creating or changing the file; router(), health(), cost() and ledger() do not
+    // exist, and ok() is false. For `switchboard check-config`.
+    enum class Purpose { run, check };
+
     Runtime(const std::filesystem::path& config_file, const config::Environment& env,
-            Clock& clock, log::HostLogger& logger, http::Transport* transport = nullptr);
+            Clock& clock, log::HostLogger& logger, http::Transport* transport = nullptr,
+            Purpose purpose = Purpose::run);
     ~Runtime();
     Runtime(const Runtime&) = delete;
     Runtime& operator=(const Runtime&) = delete;

@@ -327,6 +327,24 @@ fallback_timeout = "100ms"
     }
 }
 
+TEST_CASE("check-config creates no ledger file, and reports a ledger path that cannot be written", "[cli]") {
+    switchboard::testing::TempDir s;
+    auto config = s.write("plain.toml", "[host]\nlog_level = \"warn\"\n");
+    auto r = run(s, {"check-config", config.string()});  // the ledger: s/ledger.sqlite
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_FALSE(std::filesystem::exists(s.path() / "ledger.sqlite"));
+
+    auto blocker = s.write("not-a-folder", "a file where the ledger's folder would go");
+    auto b = run(s, {"check-config", config.string()},
+                 "SWITCHBOARD__COST__LEDGER=" + quote((blocker / "ledger.sqlite").string()));
+    INFO(b.err);
+    CHECK(b.exit_code == 2);
+    CHECK(b.err.find(": error: cost.ledger: cannot create the folder " + blocker.string() +
+                     " for the spend ledger " + blocker.string() + "/ledger.sqlite") != std::string::npos);
+    CHECK(b.err.find(": 1 error(s), 0 warning(s)") != std::string::npos);
+}
+
 TEST_CASE("check-config fails on warnings too", "[cli]") {
     switchboard::testing::TempDir s;
     auto config = s.write("warn.toml", R"([backends.e]

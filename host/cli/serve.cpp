@@ -117,15 +117,9 @@ int serve_command(const ServeOptions& options, std::ostream& out, std::ostream& 
 
     session.loops.start();
     io.run();
-    session.loops.stop_others();
-    // Calls abandoned at the stop were cancelled; let them end now, while the routes they answer
-    // through (metrics, audit) still exist. One may be waiting for its ledger commit, whose answer
-    // the writer posts back: flush, and run what comes back, until nothing does.
-    for (int round = 0; round < 100; ++round) {
-        const bool ran = session.loops.drain();
-        runtime.ledger().flush();
-        if (!ran && runtime.ledger().pending() == 0) break;
-    }
+    // Calls abandoned at the stop end now, while the routes they answer through (metrics, audit)
+    // still exist.
+    session.settle();
     out << "stopped\n";
     return exit_ok;
 }

@@ -35,12 +35,25 @@ struct Session {
         runtime = std::make_unique<runtime::Runtime>(options.config, env, clock, logger, &transport, purpose);
     }
 
-    // Calls the router gave up on were cancelled and are ready to finish (their wake-ups are
-    // queued): let them, so they free their frames and release their plugins before the runtime
-    // goes. A plugin that ignores cancellation and still waits on a long timer is abandoned.
-    ~Session() {
+    ~Session() { settle(); }
+
+    // Stops the other loops and lets what they left finish. Calls the router gave up on were
+    // cancelled and are ready to end (their wake-ups are queued): they free their frames and
+    // release their plugins before the runtime goes. A paid call may be waiting for its ledger
+    // commit, whose answer the writer posts back: the ledger is flushed and what comes back runs,
+    // until nothing does. A plugin that ignores cancellation and still waits on a long timer is
+    // abandoned.
+    void settle() {
         loops.stop_others();
-        loops.drain();
+        for (int round = 0; round < 100; ++round) {
+            const bool ran = loops.drain();
+            bool answers_coming = false;
+            if (runtime && runtime->ok()) {
+                runtime->ledger().flush();
+                answers_coming = runtime->ledger().pending() != 0;
+            }
+            if (!ran && !answers_coming) break;
+        }
     }
 
     // Runs the event loop until `start` calls the completion it was given.

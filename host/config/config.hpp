@@ -56,6 +56,10 @@ struct Caps {
 // kept (`printf %s "$KEY" | sha256sum`).
 struct ClientSettings {
     static constexpr std::string_view local = "local";  // who calls when no clients are configured
+    // The caller's name for the ledger, metrics and audit: the client's, or `local` for none.
+    static std::string_view name_of(const ClientSettings* client) noexcept {
+        return client != nullptr ? std::string_view(client->name) : local;
+    }
 
     std::string name;
     std::string key_sha256;             // 64 lowercase hex characters

@@ -277,7 +277,7 @@ Task<void> Router::record(Attempted<typename Operation::Response>& attempted, co
     call.service = service;
     call.mode = std::string(config::to_string(routed.mode));
     call.backend = routed.backend;
-    if (!routed.fallbacks.empty()) call.fallback_reason = std::string(fallback_reason(routed.fallbacks.back().error));
+    call.fallback_reason = std::string(routed.last_fallback_reason());
     call.requested = std::move(requested);
     if (routed.result.ok()) {
         call.usage = &routed.result.value().usage;

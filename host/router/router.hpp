@@ -51,6 +51,11 @@ struct Routed {
     cost::Money cost{};         // real spend of this call
     cost::Money shadow_cost{};  // what it would have cost on the real backend, when a mock answered
     std::chrono::nanoseconds backend_time{};  // inside backends' calls (plugin and upstream), all attempts
+
+    // Why the call left the last backend it moved past; empty when it never fell back.
+    std::string_view last_fallback_reason() const noexcept {
+        return fallbacks.empty() ? std::string_view{} : fallback_reason(fallbacks.back().error);
+    }
 };
 
 struct CallOptions {

@@ -55,10 +55,7 @@ void add_route_headers(Response& response, const router::Routed<T>& routed,
     char text[32];
     std::snprintf(text, sizeof text, "%.3f", std::chrono::duration<double, std::milli>(overhead).count());
     response.headers.emplace_back("x-switchboard-overhead-ms", text);
-    add_call_headers(response, routed.backend,
-                     routed.fallbacks.empty() ? std::string_view{}
-                                              : router::fallback_reason(routed.fallbacks.back().error),
-                     routed.cost);
+    add_call_headers(response, routed.backend, routed.last_fallback_reason(), routed.cost);
 }
 
 std::string sha256_hex(std::string_view text) {
@@ -420,7 +417,7 @@ Task<Response> Api::embeddings(Request request, const config::ClientSettings* cl
     }
     router::CallOptions options;
     options.request_id = request.request_id;
-    options.client = client != nullptr ? client->name : std::string(config::ClientSettings::local);
+    options.client = std::string(config::ClientSettings::name_of(client));
     auto routing = runtime_.router().embed(service, std::move(call.request), std::move(options));
     auto routed = co_await std::move(routing);
 
@@ -438,7 +435,7 @@ Task<Response> Api::embeddings(Request request, const config::ClientSettings* cl
     if (audit_.enabled(LogLevel::info)) {
         audit_.log(LogLevel::info, routed.request_id,
                    fmt::format("client={} service={} backend={} outcome={} cost_usd={} status={}",
-                               client != nullptr ? client->name : config::ClientSettings::local, service,
+                               config::ClientSettings::name_of(client), service,
                                routed.backend.empty() ? "-" : routed.backend,
                                routed.result.ok() ? "ok" : to_string(routed.result.error().kind),
                                cost::to_decimal(routed.cost), response.status));

@@ -329,6 +329,22 @@ void HttpSession::reject(int status, std::string_view type, std::string_view mes
     send(error_response(status, type, message), after);
 }
 
+// The status line and header fields every answer carries: the handler's headers less the framing
+// ones (the body's length or chunks, and the connection's fate, are the session's to say).
+template <class Message>
+void HttpSession::set_head(Message& message, const Response& response, After after) const {
+    message.version(version_);
+    message.result(static_cast<unsigned>(response.status));
+    for (const auto& [name, value] : response.headers) message.insert(name, value);
+    message.erase(http::field::content_length);
+    message.erase(http::field::transfer_encoding);
+    message.erase(http::field::connection);
+    message.set(http::field::server, "switchboard");
+    if (!response.content_type.empty()) message.set(http::field::content_type, response.content_type);
+    message.set("x-request-id", request_id_);
+    message.keep_alive(after == After::keep_alive);
+}
+
 void HttpSession::send(Response response, After after) {
     if (phase_ == Phase::closed) {
         server_->log(LogLevel::debug, request_id_,
@@ -342,17 +358,8 @@ void HttpSession::send(Response response, After after) {
     }
     auto build = [&](Response& r) {
         auto& message = response_.emplace();
-        message.version(version_);
-        message.result(static_cast<unsigned>(r.status));
-        for (const auto& [name, value] : r.headers) message.insert(name, value);
-        message.erase(http::field::content_length);
-        message.erase(http::field::transfer_encoding);
-        message.erase(http::field::connection);
-        message.set(http::field::server, "switchboard");
-        if (!r.content_type.empty()) message.set(http::field::content_type, r.content_type);
-        message.set("x-request-id", request_id_);
+        set_head(message, r, after);
         message.body() = std::move(r.body);
-        message.keep_alive(after == After::keep_alive);
         message.prepare_payload();
     };
     int status = response.status;
@@ -382,16 +389,7 @@ void HttpSession::send_streamed(Response response, After after) {
     if (!chunked_) after = After::close;
     try {
         auto& head = stream_head_.emplace();
-        head.version(version_);
-        head.result(static_cast<unsigned>(response.status));
-        for (const auto& [name, value] : response.headers) head.insert(name, value);
-        head.erase(http::field::content_length);
-        head.erase(http::field::transfer_encoding);
-        head.erase(http::field::connection);
-        head.set(http::field::server, "switchboard");
-        if (!response.content_type.empty()) head.set(http::field::content_type, response.content_type);
-        head.set("x-request-id", request_id_);
-        head.keep_alive(after == After::keep_alive);
+        set_head(head, response, after);
         if (chunked_) {
             head.chunked(true);
         } else {

@@ -53,6 +53,8 @@ private:
     std::size_t body_limit() const;  // the route's, else the server's
     void send(Response response, After after);
     void send_streamed(Response response, After after);
+    template <class Message>
+    void set_head(Message& message, const Response& response, After after) const;
     void write_next_piece();
     void on_piece(std::optional<std::string> piece);
     void on_written(boost::beast::error_code ec);

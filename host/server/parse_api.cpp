@@ -153,8 +153,7 @@ std::string ParseApi::parse_service() const {
 
 Task<Response> ParseApi::handle(Request request, const config::ClientSettings* client) {
     const auto started = Steady::now();
-    Call call{request, client, client != nullptr ? client->name : std::string(config::ClientSettings::local),
-              parse_service()};
+    Call call{request, client, std::string(config::ClientSettings::name_of(client)), parse_service()};
     Response response = answer(call);
     char overhead[32];
     std::snprintf(overhead, sizeof overhead, "%.3f",
@@ -408,11 +407,7 @@ Response ParseApi::submit(Call& call, wire::ParseSubmission submission, JobIdSty
             const bool ok = routed.result.ok();
             outlet->metrics.record(service, routed, ok ? &routed.result.value().usage : nullptr,
                                    Steady::now() - began);
-            RouteFacts facts{routed.backend,
-                             routed.fallbacks.empty()
-                                 ? std::string()
-                                 : std::string(router::fallback_reason(routed.fallbacks.back().error)),
-                             routed.cost};
+            RouteFacts facts{routed.backend, std::string(routed.last_fallback_reason()), routed.cost};
             const std::string outcome = ok ? "ok" : std::string(to_string(routed.result.error().kind));
             auto job = outlet->jobs->finish(id, bytes, std::move(routed.result), facts);
             if (outlet->audit.enabled(LogLevel::info)) {

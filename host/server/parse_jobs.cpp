@@ -43,7 +43,7 @@ std::string ParseJobs::new_id(JobIdStyle style) const {
 
 void ParseJobs::sweep() {
     const auto now = clock_.now();
-    while (!expiry_.empty() && expiry_.begin()->first <= now) erase(jobs_.find(expiry_.begin()->second));
+    while (!expiry_.empty() && expiry_.begin()->first <= now) erase_first_to_expire();
     while (!file_expiry_.empty() && file_expiry_.begin()->first <= now) {
         erase_file(files_.find(file_expiry_.begin()->second));
     }
@@ -55,28 +55,28 @@ void ParseJobs::settle(Entry& entry, Clock::time_point now) {
     expiry_.emplace(*entry.expires, entry.job.view.id);
 }
 
+namespace {
+
+// Takes `id`'s entry, due at `when`, out of an expiry schedule.
+void unschedule(std::multimap<Clock::time_point, std::string>& schedule, Clock::time_point when,
+                const std::string& id) {
+    auto [first, last] = schedule.equal_range(when);
+    auto at = std::find_if(first, last, [&id](const auto& entry) { return entry.second == id; });
+    if (at != last) schedule.erase(at);
+}
+
+}  // namespace
+
 void ParseJobs::erase(std::map<std::string, Entry, std::less<>>::iterator it) {
-    if (it->second.expires) {
-        auto [first, last] = expiry_.equal_range(*it->second.expires);
-        for (auto at = first; at != last; ++at) {
-            if (at->second == it->first) {
-                expiry_.erase(at);
-                break;
-            }
-        }
-    }
+    if (it->second.expires) unschedule(expiry_, *it->second.expires, it->first);
     result_bytes_ -= it->second.result_bytes;
     jobs_.erase(it);
 }
 
+void ParseJobs::erase_first_to_expire() { erase(jobs_.find(expiry_.begin()->second)); }
+
 void ParseJobs::erase_file(std::map<std::string, FileEntry, std::less<>>::iterator it) {
-    auto [first, last] = file_expiry_.equal_range(it->second.expires);
-    for (auto at = first; at != last; ++at) {
-        if (at->second == it->first) {
-            file_expiry_.erase(at);
-            break;
-        }
-    }
+    unschedule(file_expiry_, it->second.expires, it->first);
     file_bytes_ -= it->second.file.data->size();
     files_.erase(it);
 }
@@ -97,7 +97,7 @@ Result<ParseJob> ParseJobs::start(ParseJob job, JobIdStyle style, std::size_t do
             return full("this host holds " + std::to_string(jobs_.size()) +
                         " parse jobs, the most it keeps, and none has finished; retry later");
         }
-        erase(jobs_.find(expiry_.begin()->second));  // the job that finished first makes room
+        erase_first_to_expire();  // the job that finished first makes room
     }
     do {
         job.view.id = new_id(style);
@@ -130,9 +130,7 @@ std::optional<ParseJob> ParseJobs::finish(const std::string& id, std::size_t doc
         entry.job.view.status = wire::JobStatus::succeeded;
         // Room for this result: the jobs that finished first go (this one is not settled yet).
         const std::size_t size = bytes_of(*entry.job.result);
-        while (result_bytes_ + size > limits_.max_result_bytes && !expiry_.empty()) {
-            erase(jobs_.find(expiry_.begin()->second));
-        }
+        while (result_bytes_ + size > limits_.max_result_bytes && !expiry_.empty()) erase_first_to_expire();
         entry.result_bytes = size;
         result_bytes_ += size;
     } else {

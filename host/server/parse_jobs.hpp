@@ -129,6 +129,7 @@ private:
     void sweep();  // with mutex_ held
     void settle(Entry& entry, Clock::time_point now);  // finished or cancelled now: starts the TTL
     void erase(std::map<std::string, Entry, std::less<>>::iterator it);
+    void erase_first_to_expire();  // the finished job that expires first; expiry_ not empty
     void erase_file(std::map<std::string, FileEntry, std::less<>>::iterator it);
     std::string new_id(JobIdStyle style) const;
 

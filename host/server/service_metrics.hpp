@@ -52,8 +52,7 @@ template <class T>
 void ServiceMetrics::record(const std::string& service, const router::Routed<T>& routed, const Usage* usage,
                             std::chrono::nanoseconds total) {
     const std::string outcome = routed.result.ok() ? "ok" : std::string(to_string(routed.result.error().kind));
-    const std::string reason =
-        routed.fallbacks.empty() ? "" : std::string(router::fallback_reason(routed.fallbacks.back().error));
+    const std::string reason(routed.last_fallback_reason());
     count(service, routed.backend, outcome, reason, usage, static_cast<double>(routed.cost.nanos) / 1e9,
           static_cast<double>(routed.shadow_cost.nanos) / 1e9, routed.backend_time, total);
 }

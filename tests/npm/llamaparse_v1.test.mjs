@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { samplePdf } from './sample_pdf.mjs';
-import { parseServiceConfig, requireClient, stopCleanly, SwitchboardHost } from './switchboard_host.mjs';
+import { failingParserSettings, parseServiceConfig, requireClient, stopCleanly, SwitchboardHost } from './switchboard_host.mjs';
 
 const { LlamaParseReader } = requireClient('llama-cloud-services');
 
@@ -89,9 +89,7 @@ describe('a working parser', () => {
 describe('a parser that fails every call', () => {
   let host;
   before(async () => {
-    host = await SwitchboardHost.start(parserConfig(`[backends.mock-parse.settings]
-failure_rate = 1.0
-failure_kind = "unavailable"`));
+    host = await SwitchboardHost.start(parserConfig(failingParserSettings));
   });
   after(async () => stopCleanly(host, key));
 

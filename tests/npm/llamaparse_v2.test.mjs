@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { samplePdf } from './sample_pdf.mjs';
-import { parseServiceConfig, rejection, requireClient, stopCleanly, SwitchboardHost } from './switchboard_host.mjs';
+import { failingParserSettings, parseServiceConfig, rejection, requireClient, stopCleanly, SwitchboardHost } from './switchboard_host.mjs';
 
 const { LlamaCloud, AuthenticationError, BadRequestError } = requireClient('@llamaindex/llama-cloud');
 const { PollingError } = requireClient('@llamaindex/llama-cloud/core/polling');
@@ -98,9 +98,7 @@ describe('a working parser', () => {
 describe('a parser that fails every call', () => {
   let host;
   before(async () => {
-    host = await SwitchboardHost.start(parserConfig(`[backends.mock-parse.settings]
-failure_rate = 1.0
-failure_kind = "unavailable"`));
+    host = await SwitchboardHost.start(parserConfig(failingParserSettings));
   });
   after(async () => stopCleanly(host, key));
 

@@ -132,6 +132,11 @@ mock = "mock-parse"
 `;
 }
 
+// The `settings` for parseServiceConfig that make mock-parse fail every call as unavailable.
+export const failingParserSettings = `[backends.mock-parse.settings]
+failure_rate = 1.0
+failure_kind = "unavailable"`;
+
 // SIGTERM, then checks the host exited 0 and never wrote any of `secrets`. Nothing to do for a
 // host that never started (its before() has said why).
 export async function stopCleanly(host, ...secrets) {

@@ -5,39 +5,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "fakes/reference_base64.hpp"
 #include "openai_embeddings/base64.hpp"
 
 namespace switchboard::openai {
 namespace {
 
-// Base64 six bits at a time, the slow obvious way; `padded` adds the '=' to a multiple of 4.
-std::string reference_base64(const std::string& bytes, bool padded) {
-    static const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string text;
-    std::uint32_t buffer = 0;
-    int held = 0;
-    for (char c : bytes) {
-        buffer = (buffer << 8) | static_cast<unsigned char>(c);
-        held += 8;
-        while (held >= 6) {
-            held -= 6;
-            text += alphabet[(buffer >> held) & 63];
-        }
-    }
-    if (held > 0) text += alphabet[(buffer << (6 - held)) & 63];
-    while (padded && text.size() % 4 != 0) text += '=';
-    return text;
-}
-
-std::string little_endian_bytes(const std::vector<float>& values) {
-    std::string bytes;
-    for (float value : values) {
-        std::uint32_t bits = 0;
-        std::memcpy(&bits, &value, 4);
-        for (int b = 0; b < 4; ++b) bytes += static_cast<char>(bits >> (8 * b));
-    }
-    return bytes;
-}
+using testing::little_endian_bytes;
+using testing::reference_base64;
 
 TEST_CASE("base64 embeddings decode to little-endian float32 values", "[openai]") {
     // 1.0f = 3f800000, -2.0f = c0000000, 0.5f = 3f000000, each stored least significant byte first.

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include "fakes/reference_base64.hpp"
 #include "wire/mime.hpp"
 #include "wire/openai_json.hpp"
 
@@ -41,27 +42,7 @@ namespace {
 
 // Base64 six bits at a time, the slow obvious way, of the floats' little-endian bytes.
 std::string reference_base64(const std::vector<float>& values) {
-    static const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::vector<unsigned char> bytes;
-    for (float value : values) {
-        std::uint32_t bits = 0;
-        std::memcpy(&bits, &value, 4);
-        for (int b = 0; b < 4; ++b) bytes.push_back(static_cast<unsigned char>(bits >> (8 * b)));
-    }
-    std::string text;
-    std::uint32_t buffer = 0;
-    int held = 0;
-    for (unsigned char byte : bytes) {
-        buffer = (buffer << 8) | byte;
-        held += 8;
-        while (held >= 6) {
-            held -= 6;
-            text += alphabet[(buffer >> held) & 63];
-        }
-    }
-    if (held > 0) text += alphabet[(buffer << (6 - held)) & 63];
-    while (text.size() % 4 != 0) text += '=';
-    return text;
+    return switchboard::testing::reference_base64(switchboard::testing::little_endian_bytes(values));
 }
 
 }  // namespace

@@ -35,6 +35,15 @@ inline constexpr std::string_view v2_tiers[] = {"fast", "cost_effective", "agent
 
 bool is_v2_tier(std::string_view tier);
 
+// The v1 parse modes and the v2 tiers that cost the same per page (../config/pricing.toml), so a
+// v1 client's parse_mode reaches a v2 backend and a v2 client's tier a v1 backend. The other v1
+// modes (parse_page_with_lvm, parse_document_with_*) and agentic_plus have no counterpart.
+inline constexpr std::pair<std::string_view, std::string_view> v1_mode_v2_tier[] = {
+    {"parse_page_without_llm", "fast"},
+    {"parse_page_with_llm", "cost_effective"},
+    {"parse_page_with_agent", "agentic"},
+};
+
 // Reads and checks the settings; a bad one is a bad_request error naming the key and where it
 // was written. Unknown keys are refused.
 Result<LlamaParseSettings> read_settings(const Settings& settings);

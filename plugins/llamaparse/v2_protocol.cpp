@@ -1,5 +1,7 @@
 #include "llamaparse/v2_protocol.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <map>
 #include <utility>
 
@@ -64,12 +66,21 @@ std::string cancel_path(std::string_view job_id) { return job_path(job_id) + "/c
 
 Result<boost::json::object> configuration(const ParseRequest& request, const LlamaParseSettings& settings) {
     const ParseOptions& options = request.options;
-    if (!options.mode.empty() && !is_v2_tier(options.mode)) {
-        return bad_option("options.mode '" + options.mode +
-                          "' is not a LlamaParse v2 tier (fast, cost_effective, agentic, agentic_plus)");
+    std::string_view tier = options.mode.empty() ? std::string_view(settings.tier) : options.mode;
+    if (!is_v2_tier(tier)) {
+        // A v1 client's parse_mode: the tier of the same price.
+        auto same_price = std::find_if(std::begin(v1_mode_v2_tier), std::end(v1_mode_v2_tier),
+                                       [tier](const auto& pair) { return pair.first == tier; });
+        if (same_price == std::end(v1_mode_v2_tier)) {
+            return bad_option("options.mode '" + options.mode +
+                              "' is not a LlamaParse v2 tier (fast, cost_effective, agentic, agentic_plus) nor a "
+                              "v1 parse mode with a tier of the same price (parse_page_without_llm, "
+                              "parse_page_with_llm, parse_page_with_agent)");
+        }
+        tier = same_price->second;
     }
     boost::json::object config;
-    config["tier"] = options.mode.empty() ? settings.tier : options.mode;
+    config["tier"] = tier;
     config["version"] = settings.version;
     if (!options.target_pages.empty()) config["target_pages"] = options.target_pages;
     for (const auto& [key, value] : options.extra) {

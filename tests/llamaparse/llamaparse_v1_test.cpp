@@ -69,6 +69,25 @@ TEST_CASE("v1 sends the backend's parse_mode when the request names none", "[lla
           std::vector<std::pair<std::string, std::string>>{{"parse_mode", "parse_page_without_llm"}});
 }
 
+TEST_CASE("v1 sends a v2 client's tier as the parse_mode of the same price, and refuses agentic_plus",
+          "[llamaparse]") {
+    Rig rig({{"api", std::string("v1")}});
+    auto request = two_page_document();
+    request.options.mode = "agentic";
+    auto response = rig.parse(request);
+    CHECK(ok_value(response).usage.credits == 20);  // parse_page_with_agent: 10 credits a page
+    CHECK(rig.fake.uploads().at(0).fields ==
+          std::vector<std::pair<std::string, std::string>>{{"parse_mode", "parse_page_with_agent"}});
+
+    request.options.mode = "agentic_plus";
+    auto refused = rig.parse(request);
+    const Error& error = error_of(refused);
+    CHECK(error.kind == ErrorKind::bad_request);
+    CHECK_THAT(error.message, Catch::StartsWith("options.mode 'agentic_plus' is a LlamaParse v2 tier with no v1 "
+                                                "parse mode of the same price"));
+    CHECK(rig.fake.uploads().size() == 1);  // nothing sent
+}
+
 TEST_CASE("v1 cache hit is free, without job_credits_usage credits are unknown with a warning, never credits_used",
           "[llamaparse]") {
     Rig rig({{"api", std::string("v1")}});

@@ -1,5 +1,6 @@
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <boost/json.hpp>
@@ -271,13 +272,30 @@ TEST_CASE("v2 warns that options.language is not sent", "[llamaparse]") {
 TEST_CASE("v2 refuses a mode that is no tier before sending anything", "[llamaparse]") {
     Rig rig;
     auto request = two_page_document();
-    request.options.mode = "parse_page_with_llm";
+    request.options.mode = "parse_document_with_llm";  // a v1 mode with no tier of its price
     auto response = rig.parse(request);
     const Error& error = error_of(response);
     CHECK(error.kind == ErrorKind::bad_request);
-    CHECK(error.message == "options.mode 'parse_page_with_llm' is not a LlamaParse v2 tier (fast, cost_effective, "
-                           "agentic, agentic_plus) (backend 'llama-test', request req-1)");
+    CHECK(error.message == "options.mode 'parse_document_with_llm' is not a LlamaParse v2 tier (fast, cost_effective, "
+                           "agentic, agentic_plus) nor a v1 parse mode with a tier of the same price "
+                           "(parse_page_without_llm, parse_page_with_llm, parse_page_with_agent) (backend "
+                           "'llama-test', request req-1)");
     CHECK(rig.fake.server().request_count() == 0);
+}
+
+TEST_CASE("v2 sends a v1 client's parse_mode as the tier of the same price", "[llamaparse]") {
+    for (auto [mode, tier, credits] : {std::tuple{"parse_page_without_llm", "fast", 2.0},
+                                       std::tuple{"parse_page_with_llm", "cost_effective", 6.0},
+                                       std::tuple{"parse_page_with_agent", "agentic", 20.0}}) {
+        INFO(mode);
+        Rig rig({{"version", std::string("latest")}});
+        auto request = two_page_document();
+        request.options.mode = mode;
+        auto response = rig.parse(request);
+        CHECK(ok_value(response).usage.credits == credits);  // two pages at the tier's rate
+        CHECK(rig.fake.uploads().at(0).configuration ==
+              std::string(R"({"tier":")") + tier + R"(","version":"latest"})");
+    }
 }
 
 TEST_CASE("v2 status shows the last job and the rate-limit headers of the latest answer only", "[llamaparse]") {

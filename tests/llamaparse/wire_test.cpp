@@ -87,9 +87,11 @@ TEST_CASE("v2 extra values become booleans, integers, JSON objects or strings", 
 
 TEST_CASE("v2 refuses a mode that is no tier and extras that repeat tier, version or a set option", "[llamaparse]") {
     auto request = document();
-    request.options.mode = "parse_page_with_llm";
+    request.options.mode = "best";
     CHECK(configuration_error(request).message ==
-          "options.mode 'parse_page_with_llm' is not a LlamaParse v2 tier (fast, cost_effective, agentic, agentic_plus)");
+          "options.mode 'best' is not a LlamaParse v2 tier (fast, cost_effective, agentic, agentic_plus) nor a v1 "
+          "parse mode with a tier of the same price (parse_page_without_llm, parse_page_with_llm, "
+          "parse_page_with_agent)");
 
     request = document();
     request.options.extra = {{"tier", "agentic"}};

@@ -1,4 +1,5 @@
 #include "http/curl_transport.hpp"
+#include "http/in_flight.hpp"
 #include "http/url_text.hpp"
 
 #include <fcntl.h>
@@ -186,7 +187,7 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
         transfer->timeout = request.timeout;
         if (request.max_response_bytes) transfer->max_bytes = *request.max_response_bytes;
         auto id = transfer->id;
-        in_flight_.fetch_add(1, std::memory_order_relaxed);
+        in_flight_->started();
         asio::defer(strand_, [self = shared_from_this(), transfer = std::move(transfer)]() mutable {
             self->begin(std::move(transfer));
         });
@@ -211,7 +212,7 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
     // The owner is going away: abandon everything. Inline when the loop cannot race with us:
     // the owner calls this only after run() has returned on every thread, or on the strand.
     void close() {
-        closed_.store(true, std::memory_order_release);
+        in_flight_->close();
         if (io_.stopped() || strand_.running_in_this_thread()) {
             shutdown();
         } else {
@@ -219,7 +220,7 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
         }
     }
 
-    std::size_t in_flight() const { return in_flight_.load(std::memory_order_acquire); }
+    std::size_t in_flight() const { return in_flight_->count(); }
 
     // ---- on the strand ----------------------------------------------------------------------
 
@@ -384,13 +385,7 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
     void deliver(std::unique_ptr<Transfer> transfer, Exchange exchange) {
         Done done = std::move(transfer->done);
         transfer.reset();
-        asio::defer(io_, [self = shared_from_this(), done = std::move(done), exchange = std::move(exchange)]() mutable {
-            struct Finish {
-                Impl* impl;
-                ~Finish() { impl->in_flight_.fetch_sub(1, std::memory_order_acq_rel); }
-            } finish{self.get()};
-            if (!self->closed_.load(std::memory_order_acquire) && done) done(std::move(exchange));
-        });
+        in_flight_->deliver(io_, std::move(done), std::move(exchange));
     }
 
     Exchange outcome(Transfer& t, CURLcode code) {
@@ -760,9 +755,8 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
     std::unordered_map<curl_socket_t, std::shared_ptr<Socket>> sockets_;
     std::vector<CURL*> idle_handles_;  // reset, in no multi handle; at most kIdleHandles
     bool shut_ = false;
-    std::atomic<bool> closed_{false};
     std::atomic<ExchangeId> next_id_{1};
-    std::atomic<std::size_t> in_flight_{0};
+    std::shared_ptr<InFlight> in_flight_ = std::make_shared<InFlight>();
 };
 
 CurlTransport::CurlTransport(boost::asio::io_context& io) : impl_(std::make_shared<Impl>(io)) {}

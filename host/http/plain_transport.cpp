@@ -1,4 +1,5 @@
 #include "http/plain_transport.hpp"
+#include "http/in_flight.hpp"
 #include "http/url_text.hpp"
 
 #include <sys/socket.h>
@@ -263,7 +264,7 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
         if (request.max_response_bytes) transfer->max_bytes = *request.max_response_bytes;
         auto problem = origin ? build_head(*transfer, request.headers) : std::optional<Error>(unusable_url(*transfer));
         auto id = transfer->id;
-        in_flight_.fetch_add(1, std::memory_order_relaxed);
+        in_flight_->started();
         asio::defer(strand_, [self = shared_from_this(), transfer = std::move(transfer),
                               problem = std::move(problem)]() mutable {
             if (problem) {
@@ -287,7 +288,7 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
 
     // The owner is going away: abandon everything. Inline when the loop cannot race with us.
     void close() {
-        closed_.store(true, std::memory_order_release);
+        in_flight_->close();
         if (io_.stopped() || strand_.running_in_this_thread()) {
             shutdown();
         } else {
@@ -295,7 +296,7 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
         }
     }
 
-    std::size_t in_flight() const { return in_flight_.load(std::memory_order_acquire); }
+    std::size_t in_flight() const { return in_flight_->count(); }
 
     // ---- building the request ---------------------------------------------------------------
 
@@ -625,13 +626,7 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
         Exchange exchange;
         exchange.result = std::move(result);
         exchange.retryable = retryable;
-        asio::defer(io_, [self = shared_from_this(), done = std::move(t.done), exchange = std::move(exchange)]() mutable {
-            struct Finish {
-                Impl* impl;
-                ~Finish() { impl->in_flight_.fetch_sub(1, std::memory_order_acq_rel); }
-            } finish{self.get()};
-            if (!self->closed_.load(std::memory_order_acquire) && done) done(std::move(exchange));
-        });
+        in_flight_->deliver(io_, std::move(t.done), std::move(exchange));
     }
 
     void shutdown() {
@@ -658,9 +653,8 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
     std::size_t idle_count_ = 0;  // in all pools
     Clock::time_point last_sweep_{};
     bool shut_ = false;
-    std::atomic<bool> closed_{false};
     std::atomic<ExchangeId> next_id_{1};
-    std::atomic<std::size_t> in_flight_{0};
+    std::shared_ptr<InFlight> in_flight_ = std::make_shared<InFlight>();
 };
 
 PlainTransport::PlainTransport(boost::asio::io_context& io) : impl_(std::make_shared<Impl>(io)) {}

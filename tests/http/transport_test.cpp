@@ -336,11 +336,7 @@ TEMPLATE_TEST_CASE("a refused connection is a retryable unavailable error naming
 
 TEMPLATE_TEST_CASE("a server that never answers ends in a retryable timeout after the request timeout", "[http]",
                    CurlTransport, PlainTransport) {
-    LoopbackServer server([](const RecordedRequest&) {
-        Reply reply;
-        reply.fault = Fault::never_answer;
-        return reply;
-    });
+    LoopbackServer server([](const RecordedRequest&) { return Reply::with_fault(Fault::never_answer); });
     Loop<TestType> loop;
     auto request = make_request("GET", server.base_url() + "/slow");
     request.timeout = 300ms;
@@ -393,11 +389,7 @@ TEMPLATE_TEST_CASE("a connection reset mid-body is a retryable upstream_error", 
 
 TEMPLATE_TEST_CASE("a connection closed without any answer is a retryable empty-reply upstream_error", "[http]",
                    CurlTransport, PlainTransport) {
-    LoopbackServer server([](const RecordedRequest&) {
-        Reply reply;
-        reply.fault = Fault::close_at_once;
-        return reply;
-    });
+    LoopbackServer server([](const RecordedRequest&) { return Reply::with_fault(Fault::close_at_once); });
     Loop<TestType> loop;
     auto exchange = loop.send(make_request("GET", server.base_url() + "/v1/models"));
     const auto& error = error_of(exchange);
@@ -455,11 +447,7 @@ TEMPLATE_TEST_CASE("a body over max_response_bytes is a non-retryable upstream_e
 
 TEMPLATE_TEST_CASE("cancel ends an exchange once with a non-retryable cancelled timeout and closes its connection", "[http]",
                    CurlTransport, PlainTransport) {
-    LoopbackServer server([](const RecordedRequest&) {
-        Reply reply;
-        reply.fault = Fault::never_answer;
-        return reply;
-    });
+    LoopbackServer server([](const RecordedRequest&) { return Reply::with_fault(Fault::never_answer); });
     Loop<TestType> loop;
     std::atomic<int> calls{0};
     auto promise = std::make_shared<std::promise<Exchange>>();
@@ -587,11 +575,7 @@ TEMPLATE_TEST_CASE("done runs on the event loop thread, never inside start()", "
 
 TEMPLATE_TEST_CASE("destroying the transport after the loop stopped abandons exchanges without calling done", "[http]",
                    CurlTransport, PlainTransport) {
-    LoopbackServer server([](const RecordedRequest&) {
-        Reply reply;
-        reply.fault = Fault::never_answer;
-        return reply;
-    });
+    LoopbackServer server([](const RecordedRequest&) { return Reply::with_fault(Fault::never_answer); });
     Loop<TestType> loop;
     std::atomic<int> calls{0};
     auto request = make_request("GET", server.base_url() + "/forever");

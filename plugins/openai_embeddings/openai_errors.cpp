@@ -125,10 +125,10 @@ std::optional<std::chrono::milliseconds> wait_in_message(std::string_view messag
 std::string redact(std::string text, const Secret& key) {
     const std::string& value = key.reveal();
     if (value.empty()) return text;
+    auto at = text.find(value);
+    if (at == std::string::npos) return text;  // the usual case: nothing to build
     const std::string shown = key.redacted();
-    for (auto at = text.find(value); at != std::string::npos; at = text.find(value, at + shown.size())) {
-        text.replace(at, value.size(), shown);
-    }
+    for (; at != std::string::npos; at = text.find(value, at + shown.size())) text.replace(at, value.size(), shown);
     return text;
 }
 

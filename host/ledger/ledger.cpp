@@ -4,12 +4,16 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
+#include <fstream>
 #include <iterator>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -392,29 +396,54 @@ void Ledger::State::report_dropped() {
                             options_.path.string(), options_.max_pending, dropped, total));
 }
 
-std::optional<std::string> Ledger::check(const std::filesystem::path& path) {
+namespace {
+
+// Whether this process may use `path` as `mode` asks (effective ids, as the open will use).
+bool may(const std::filesystem::path& path, int mode) { return ::faccessat(AT_FDCWD, path.c_str(), mode, AT_EACCESS) == 0; }
+
+}  // namespace
+
+std::optional<std::string> Ledger::check(const std::filesystem::path& given) {
     std::error_code error;
+    auto path = std::filesystem::absolute(given, error);
+    if (error) path = given;
+    path = path.lexically_normal();
+    const auto folder = path.parent_path();
     if (std::filesystem::exists(path, error)) {
-        try {
-            Connection db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
-            if (sqlite3_db_readonly(db.get(), "main") == 1) throw SqliteError(SQLITE_READONLY, 0, "the file is read-only");
-            const int version = schema::version_of(db);
-            if (version > schema_version) return file_problem::newer_schema(path, version);
-        } catch (const SqliteError& sqlite_error) {
-            return file_problem::from_sqlite(path, sqlite_error, file_problem::Access::write);
+        // Read as bytes, never opened with SQLite: opening a WAL database creates its -wal and
+        // -shm files, and closing it checkpoints a WAL a crashed host left into the file. The
+        // writer needs the folder too, for those files.
+        if (!may(path, R_OK | W_OK) || !may(folder, W_OK | X_OK)) {
+            const int reason = errno;
+            return file_problem::from_sqlite(path, SqliteError(SQLITE_READONLY, reason, std::strerror(reason)),
+                                             file_problem::Access::write);
         }
+        std::array<unsigned char, 100> header{};
+        std::ifstream in(path, std::ios::binary);
+        in.read(reinterpret_cast<char*>(header.data()), header.size());
+        const auto got = in.gcount();
+        if (got == 0) return std::nullopt;  // empty: SQLite makes a new database in it
+        constexpr std::string_view magic("SQLite format 3\0", 16);
+        if (got < static_cast<std::streamsize>(header.size()) ||
+            std::memcmp(header.data(), magic.data(), magic.size()) != 0) {
+            return file_problem::from_sqlite(path, SqliteError(SQLITE_NOTADB, 0, "file is not a database"),
+                                             file_problem::Access::write);
+        }
+        // user_version, big-endian at offset 60 of the header. A migration still in a WAL that was
+        // never checkpointed is not seen here; the host's own open sees it.
+        const int version = header[60] << 24 | header[61] << 16 | header[62] << 8 | header[63];
+        if (version > schema_version) return file_problem::newer_schema(path, version);
         return std::nullopt;
     }
     // The file would be created in its folder, and the folder (with any missing parents) in the
     // nearest folder that exists.
-    const auto folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
     auto existing = folder;
     while (!std::filesystem::exists(existing, error) && existing.has_parent_path() && existing != existing.parent_path())
         existing = existing.parent_path();
     if (!std::filesystem::is_directory(existing, error)) {
         return file_problem::cannot_create_folder(path, std::make_error_code(std::errc::not_a_directory));
     }
-    if (::access(existing.c_str(), W_OK | X_OK) != 0) {
+    if (!may(existing, W_OK | X_OK)) {
         const int reason = errno;
         if (existing == folder) return file_problem::cannot_create_file(path, reason);
         return file_problem::cannot_create_folder(path, std::error_code(reason, std::generic_category()));

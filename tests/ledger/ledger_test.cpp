@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <iterator>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -538,4 +540,68 @@ TEST_CASE("rows older than the retention are deleted when the ledger opens", "[l
     CHECK(ids_of(read_all(path)) == std::vector<std::string>{"two-days-old", "an-hour-old"});
     CHECK(log.has(LogLevel::info, "",
                   "deleted 1 rows older than the retention of 7 days from the spend ledger " + path.string()));
+}
+
+namespace {
+
+// The names and bytes of every file in `folder`, to show that nothing was created or changed.
+std::map<std::string, std::string> snapshot(const fs::path& folder) {
+    std::map<std::string, std::string> files;
+    for (const auto& entry : fs::directory_iterator(folder)) {
+        std::ifstream in(entry.path(), std::ios::binary);
+        files[entry.path().filename().string()] = std::string(std::istreambuf_iterator<char>(in), {});
+    }
+    return files;
+}
+
+}  // namespace
+
+TEST_CASE("Ledger::check finds what would stop the ledger without creating or changing a file", "[ledger]") {
+    TempDir dir;
+    const auto path = dir.path() / "ledger.sqlite";
+
+    SECTION("a working ledger is fine and left byte for byte as it was, with no side files") {
+        {
+            CaptureLogger log;
+            Ledger ledger(Options{.path = path}, log);
+            REQUIRE(ledger.healthy());
+        }
+        const auto before = snapshot(dir.path());
+        CHECK(Ledger::check(path) == std::nullopt);
+        CHECK(snapshot(dir.path()) == before);
+    }
+    SECTION("a missing ledger in missing folders is fine, and none of them is created") {
+        CHECK(Ledger::check(dir.path() / "a" / "b" / "ledger.sqlite") == std::nullopt);
+        CHECK(snapshot(dir.path()).empty());
+    }
+    SECTION("a ledger from a newer switchboard") {
+        make_database(path, 99);
+        CHECK(Ledger::check(path) == "the spend ledger " + path.string() +
+                                         " has schema version 99, newer than this switchboard's 1; upgrade "
+                                         "switchboard, or set cost.ledger to another file");
+    }
+    SECTION("a file that is no database") {
+        std::ofstream(path) << "name,amount\nlunch,12\n";
+        auto problem = Ledger::check(path);
+        REQUIRE(problem);
+        CHECK_THAT(*problem, Catch::StartsWith("the spend ledger " + path.string() + " is not a SQLite database"));
+    }
+    SECTION("a ledger whose folder the host may not write (the -wal and -shm files go there)") {
+        make_database(path, 1);
+        fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                        fs::perms::others_read | fs::perms::others_exec);
+        fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                  fs::perms::group_write | fs::perms::others_read | fs::perms::others_write);
+        AsServiceAccount nobody;  // may write the file, not its folder
+        auto problem = Ledger::check(path);
+        REQUIRE(problem);
+        CHECK(*problem == "cannot write the spend ledger " + path.string() + ": Permission denied; make it and " +
+                              dir.path().string() + " writable by switchboard, or set cost.ledger to a writable path");
+    }
+    SECTION("a folder where a file is") {
+        std::ofstream(dir.path() / "taken") << "x";
+        auto problem = Ledger::check(dir.path() / "taken" / "ledger.sqlite");
+        REQUIRE(problem);
+        CHECK_THAT(*problem, Catch::StartsWith("cannot create the folder " + (dir.path() / "taken").string()));
+    }
 }

@@ -2,7 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "config/config.hpp"
 #include "fakes/manual_clock.hpp"
+#include "fakes/temp_dir.hpp"
 #include "llamaparse/llamaparse.hpp"
 #include "llamaparse/llamaparse_settings.hpp"
 #include "llamaparse/poll_schedule.hpp"
@@ -168,6 +170,28 @@ TEST_CASE("llamaparse stops polling once the next poll would not come before the
     CHECK(schedule.next_wait(start + 1s) == Clock::duration(2s));
     CHECK_FALSE(schedule.next_wait(start + 3s).has_value());  // 3 s more would reach 6 s
     CHECK(schedule.deadline_first());
+}
+
+}  // namespace
+}  // namespace switchboard::llamaparse
+
+namespace switchboard::llamaparse {
+namespace {
+
+TEST_CASE("the shipped prices charge each v1 parse mode as the tier it is sent as", "[llamaparse]") {
+    // The host prices a parse by the mode the client named; the plugin sends a v1 mode to a v2
+    // backend as its counterpart tier (and back), so the two must cost the same.
+    testing::TempDir dir;
+    auto file = dir.write("switchboard.toml", "[backends.parser]\nplugin = \"llamaparse\"\n");
+    auto loaded = config::load(file, config::Environment{});
+    REQUIRE(loaded.config);
+    const auto& credits = loaded.config->backends.at("parser").price.credits_per_page;
+    for (auto [mode, tier] : v1_mode_v2_tier) {
+        INFO(mode << " / " << tier);
+        REQUIRE(credits.contains(std::string(mode)));
+        REQUIRE(credits.contains(std::string(tier)));
+        CHECK(credits.at(std::string(mode)) == credits.at(std::string(tier)));
+    }
 }
 
 }  // namespace

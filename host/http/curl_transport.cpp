@@ -1,6 +1,6 @@
 #include "http/curl_transport.hpp"
+#include "http/exchange_checks.hpp"
 #include "http/in_flight.hpp"
-#include "http/url_text.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -52,9 +52,6 @@ std::string_view trim(std::string_view text) {
     return text;
 }
 
-bool has_line_break(std::string_view text) {
-    return text.find_first_of("\r\n") != std::string_view::npos;
-}
 
 // "host:port" of the URL's origin, default port filled in.
 std::string origin_of(const std::string& url) {
@@ -143,7 +140,7 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
             if (header_list) curl_slist_free_all(header_list);
         }
 
-        std::string where() const { return method + " " + url_for_messages(url); }
+        std::string where() const { return exchange_where(method, url); }
     };
 
     // One socket libcurl uses. Waits hold a shared_ptr to it, so a completion that arrives after
@@ -203,7 +200,7 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
             self->transfers_.erase(it);
             self->remove(*transfer);  // closes its connection
             Exchange exchange;
-            exchange.result = Error::make(ErrorKind::timeout, "cancelled by the caller during " + transfer->where());
+            exchange.result = cancelled_during(transfer->where());
             exchange.retryable = false;
             self->deliver(std::move(transfer), std::move(exchange));
         });
@@ -267,15 +264,7 @@ struct CurlTransport::Impl : std::enable_shared_from_this<CurlTransport::Impl> {
     }
 
     std::optional<Error> configure(Transfer& t) {
-        for (const auto& header : t.headers) {
-            if (has_line_break(header.name) || has_line_break(header.value) || header.name.empty() ||
-                header.name.find(':') != std::string::npos) {
-                return Error::make(ErrorKind::bad_request,
-                                   "header \"" + (has_line_break(header.name) ? std::string("?") : header.name) +
-                                       "\" is not a valid HTTP header (empty name, ':' or a line break) in " +
-                                       t.where());
-            }
-        }
+        if (auto problem = invalid_header(t.headers, t.where())) return problem;
         if (!idle_handles_.empty()) {
             t.easy = idle_handles_.back();
             idle_handles_.pop_back();

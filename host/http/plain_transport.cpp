@@ -1,6 +1,6 @@
 #include "http/plain_transport.hpp"
+#include "http/exchange_checks.hpp"
 #include "http/in_flight.hpp"
-#include "http/url_text.hpp"
 
 #include <sys/socket.h>
 
@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <limits>
 #include <optional>
@@ -49,7 +50,6 @@ constexpr std::uint32_t kHeaderLimit = 100 * 1024;
 constexpr std::size_t kIdlePerOrigin = 256;
 constexpr std::size_t kIdleTotal = 1024;
 
-bool has_line_break(std::string_view text) { return text.find_first_of("\r\n") != std::string_view::npos; }
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
 
@@ -64,7 +64,7 @@ struct Origin {
     std::string host_header;  // "host", or "host:port" for another port than 80
     std::string target;       // path and query, "/" at least; no fragment
     std::vector<tcp::endpoint> endpoints;  // tried in order
-    std::string key() const { return host + ":" + port; }
+    std::string key;                       // "host:port": the connection pool's
 };
 
 // A path segment "." or "..", which libcurl would remove before sending.
@@ -125,12 +125,14 @@ std::optional<Origin> parse_origin(std::string_view url) {
     if (!port.empty()) {
         if (port.size() > 5 || port.front() == '0' || port.find_first_not_of("0123456789") != std::string_view::npos)
             return std::nullopt;
-        if (std::stoi(std::string(port)) > 65535) return std::nullopt;
     }
     origin.port = port.empty() ? "80" : std::string(port);
+    unsigned port_number = 0;
+    std::from_chars(origin.port.data(), origin.port.data() + origin.port.size(), port_number);
+    if (port_number > 65535) return std::nullopt;
     origin.host_header = origin.port == "80" ? origin.host : origin.host + ":" + origin.port;
-    const auto port_number = static_cast<unsigned short>(std::stoi(origin.port));
-    for (const auto& address : addresses) origin.endpoints.emplace_back(address, port_number);
+    origin.key = origin.host + ":" + origin.port;
+    for (const auto& address : addresses) origin.endpoints.emplace_back(address, static_cast<unsigned short>(port_number));
 
     rest = rest.substr(0, rest.find('#'));
     for (unsigned char c : rest) {
@@ -156,11 +158,18 @@ bool sends_body(const std::string& method, const std::string& body) {
 
 }  // namespace
 
-bool PlainTransport::suits(const HttpRequest& request) {
-    if (!parse_origin(request.url)) return false;
-    return std::none_of(request.headers.begin(), request.headers.end(),
-                        [](const HttpHeader& header) { return reserved_header(header.name); });
+namespace {
+
+// Where a request this transport suits goes; nullopt for one it does not.
+std::optional<Origin> suited_origin(const HttpRequest& request) {
+    auto reserved = std::any_of(request.headers.begin(), request.headers.end(),
+                                [](const HttpHeader& header) { return reserved_header(header.name); });
+    return reserved ? std::nullopt : parse_origin(request.url);
 }
+
+}  // namespace
+
+bool PlainTransport::suits(const HttpRequest& request) { return suited_origin(request).has_value(); }
 
 struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl> {
     // One TCP connection, with what was read past the last answer (nothing, on a healthy one).
@@ -244,15 +253,16 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
         HttpResponse response;
         std::optional<Reader> reader;
 
-        std::string where() const { return method + " " + url_for_messages(url); }
+        std::string where() const { return exchange_where(method, url); }
     };
 
     explicit Impl(asio::io_context& io) : io_(io), strand_(asio::make_strand(io)) {}
 
     // ---- called from any thread -------------------------------------------------------------
 
-    ExchangeId start(const HttpRequest& request, Done done) {
-        auto origin = parse_origin(request.url);
+    // `origin` is the request's, or null for a request this transport does not suit (which then
+    // ends in an error, never sent).
+    ExchangeId start(const HttpRequest& request, std::optional<Origin> origin, Done done) {
         auto transfer = std::make_shared<Transfer>(io_, origin ? std::move(*origin) : Origin{});
         transfer->id = next_id_.fetch_add(1, std::memory_order_relaxed);
         transfer->done = std::move(done);
@@ -282,7 +292,8 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
             auto it = self->transfers_.find(id);
             if (it == self->transfers_.end()) return;
             auto transfer = it->second;
-            self->fail(*transfer, ErrorKind::timeout, "cancelled by the caller during " + transfer->where(), false);
+            const Error cancelled = cancelled_during(transfer->where());
+            self->fail(*transfer, cancelled.kind, cancelled.message, false);
         });
     }
 
@@ -301,21 +312,18 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
     // ---- building the request ---------------------------------------------------------------
 
     static Error unusable_url(const Transfer& t) {
-        return Error::make(ErrorKind::unavailable, "unusable URL (not a plain http:// URL) for " + t.where());
+        return Error::make(ErrorKind::unavailable,
+                           "not a request the plain transport sends (a plain http:// URL to an IP address or "
+                           "localhost, no header it writes itself) for " +
+                               t.where());
     }
 
     // The request line and headers as libcurl writes them for the same request.
     static std::optional<Error> build_head(Transfer& t, const std::vector<HttpHeader>& headers) {
+        if (auto problem = invalid_header(headers, t.where())) return problem;
         std::size_t size = 64 + t.method.size() + t.origin.target.size() + t.origin.host_header.size();
         bool has_accept = false;
         for (const auto& header : headers) {
-            if (has_line_break(header.name) || has_line_break(header.value) || header.name.empty() ||
-                header.name.find(':') != std::string::npos) {
-                return Error::make(ErrorKind::bad_request,
-                                   "header \"" + (has_line_break(header.name) ? std::string("?") : header.name) +
-                                       "\" is not a valid HTTP header (empty name, ':' or a line break) in " +
-                                       t.where());
-            }
             has_accept = has_accept || header_name_equals(header.name, "Accept");
             size += header.name.size() + header.value.size() + 4;
         }
@@ -342,7 +350,7 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
         auto& t = *transfer;
         transfers_.emplace(t.id, transfer);
         t.started = Clock::now();
-        if (auto idle = take_idle(t.origin.key())) {
+        if (auto idle = take_idle(t.origin.key)) {
             t.connection = std::move(idle);
             t.reused = true;
             t.connected = true;
@@ -386,7 +394,7 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
     void give_back(const Transfer& t, std::unique_ptr<Connection> connection) {
         const auto now = Clock::now();
         if (now - last_sweep_ >= std::chrono::seconds(1)) sweep(now);
-        auto& pool = idle_[t.origin.key()];
+        auto& pool = idle_[t.origin.key];
         if (shut_ || pool.size() >= kIdlePerOrigin || idle_count_ >= kIdleTotal || connection->buffer.size() != 0) {
             close(*connection);
             return;
@@ -442,7 +450,7 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
             auto limit = t.connect_timeout.value_or(kDefaultConnectTimeout);
             if (t.timeout) limit = std::min(limit, *t.timeout);
             fail(t, ErrorKind::timeout,
-                 fmt::format("could not connect to {} within {} ms for {}", t.origin.key(), limit.count(), t.where()),
+                 fmt::format("could not connect to {} within {} ms for {}", t.origin.key, limit.count(), t.where()),
                  true);
             return;
         }
@@ -470,7 +478,7 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
                 if (t.finished || attempt != t.attempt) return;
                 if (ec) {
                     self->fail(t, ErrorKind::unavailable,
-                               fmt::format("could not connect to {} ({}) for {}", t.origin.key(), ec.message(), t.where()),
+                               fmt::format("could not connect to {} ({}) for {}", t.origin.key, ec.message(), t.where()),
                                true);
                     return;
                 }
@@ -572,7 +580,7 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
         const bool header_done = t.reader->is_header_done();
         if (t.send_error && !t.reader->got_some() && !t.interim_seen) {
             fail(t, ErrorKind::unavailable,
-                 fmt::format("could not send the request to {} ({}) for {}", t.origin.key(), t.send_error->message(),
+                 fmt::format("could not send the request to {} ({}) for {}", t.origin.key, t.send_error->message(),
                              where),
                  true);
         } else if (ec == error::end_of_stream && !t.interim_seen) {
@@ -649,7 +657,7 @@ struct PlainTransport::Impl : std::enable_shared_from_this<PlainTransport::Impl>
     asio::io_context& io_;
     asio::strand<asio::io_context::executor_type> strand_;
     std::unordered_map<ExchangeId, std::shared_ptr<Transfer>> transfers_;
-    std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;  // by Origin::key()
+    std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;  // by Origin::key
     std::size_t idle_count_ = 0;  // in all pools
     Clock::time_point last_sweep_{};
     bool shut_ = false;
@@ -662,7 +670,13 @@ PlainTransport::PlainTransport(boost::asio::io_context& io) : impl_(std::make_sh
 PlainTransport::~PlainTransport() { impl_->close(); }
 
 Transport::ExchangeId PlainTransport::start(const HttpRequest& request, Done done) {
-    return impl_->start(request, std::move(done));
+    return impl_->start(request, suited_origin(request), std::move(done));
+}
+
+std::optional<Transport::ExchangeId> PlainTransport::start_if_suited(const HttpRequest& request, Done& done) {
+    auto origin = suited_origin(request);
+    if (!origin) return std::nullopt;
+    return impl_->start(request, std::move(origin), std::move(done));
 }
 
 void PlainTransport::cancel(ExchangeId id) { impl_->cancel(id); }

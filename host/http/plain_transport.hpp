@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 
 #include <boost/asio/io_context.hpp>
 
@@ -29,13 +30,17 @@ public:
     PlainTransport(const PlainTransport&) = delete;
     PlainTransport& operator=(const PlainTransport&) = delete;
 
-    // Whether this transport sends `request` as libcurl would: an http:// URL with a plain host
-    // name or address, no user info, and no header it would have to interpret (Host,
-    // Content-Length, Transfer-Encoding, Accept-Encoding, Expect, Connection). Proxies are not its
-    // business: a caller with a proxy configured sends everything through libcurl.
+    // Whether this transport sends `request` as libcurl would: an http:// URL to an IP address or
+    // localhost (nothing to resolve), no user info, no dot segment or zero-led port, and no
+    // header it would have to interpret (Host, Content-Length, Transfer-Encoding,
+    // Accept-Encoding, Expect, Connection). Proxies are not its business: a caller with a proxy
+    // configured sends everything through libcurl.
     static bool suits(const HttpRequest& request);
 
-    ExchangeId start(const HttpRequest& request, Done done) override;
+    ExchangeId start(const HttpRequest& request, Done done) override;  // one it does not suit fails
+    // start() for a request this transport suits (then `done` is moved from); nullopt, `done`
+    // untouched, for one it does not. Reads the URL once where suits() then start() would twice.
+    std::optional<ExchangeId> start_if_suited(const HttpRequest& request, Done& done);
     void cancel(ExchangeId id) override;
 
     std::size_t in_flight() const;  // exchanges started and not yet finished

@@ -21,7 +21,9 @@ UpstreamTransport::UpstreamTransport(boost::asio::io_context& io) : curl_(io), p
 
 // An id names its transport in its lowest bit: 0 for libcurl, 1 for the plain one.
 UpstreamTransport::ExchangeId UpstreamTransport::start(const HttpRequest& request, Done done) {
-    if (!proxied_ && PlainTransport::suits(request)) return plain_.start(request, std::move(done)) * 2 + 1;
+    if (!proxied_) {
+        if (auto id = plain_.start_if_suited(request, done)) return *id * 2 + 1;
+    }
     return curl_.start(request, std::move(done)) * 2;
 }
 

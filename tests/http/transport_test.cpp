@@ -727,9 +727,11 @@ TEST_CASE("the upstream transport sends plain http:// through Beast and hands li
     REQUIRE(with_curl.result.ok());
     auto requests = server.requests();
     REQUIRE(requests.size() == 2);
-    CHECK_FALSE(requests[0].header("Accept-Encoding"));  // the plain transport asks for none
+    CHECK_FALSE(requests[0].header("Accept-Encoding"));
     CHECK(requests[1].header("Accept-Encoding") == "gzip");
-    CHECK(server.accepted_connections() == 2);  // two transports, two pools
+    // What tells the transports apart: each keeps its own pool, so the second exchange, which
+    // one transport would have sent on the first's kept-alive connection, came on a new one.
+    CHECK(server.accepted_connections() == 2);
     loop.drain();
     CHECK(loop.transport().in_flight() == 0);
 }
@@ -741,10 +743,12 @@ TEST_CASE("with a proxy in the environment every request goes through libcurl an
         ~Unset() { ::unsetenv("http_proxy"); }
     } unset;
     Loop<UpstreamTransport> loop;
-    auto exchange = loop.send(make_request("GET", "http://upstream.invalid:8080/v1/models"));
+    // An address the plain transport would take, where nothing listens: only the proxy answers.
+    const std::string url = "http://127.0.0.1:" + std::to_string(closed_port()) + "/v1/models";
+    auto exchange = loop.send(make_request("GET", url));
     REQUIRE(exchange.result.ok());
     CHECK(exchange.result->body == R"({"via":"proxy"})");
-    CHECK(proxy.requests().at(0).target == "http://upstream.invalid:8080/v1/models");
+    CHECK(proxy.requests().at(0).target == url);
 }
 
 TEMPLATE_TEST_CASE("an idle connection the server closed is not used again", "[http]", CurlTransport,
@@ -794,8 +798,12 @@ public:
         thread_ = std::thread([this] { serve(); });
     }
     ~EarlyAnswerServer() {
+        // A test that failed before connecting leaves serve() in accept(), which closing the
+        // acceptor does not wake: a connection that says nothing does.
         boost::system::error_code ignored;
-        acceptor_.close(ignored);
+        boost::asio::ip::tcp::socket poke(io_);
+        poke.connect(acceptor_.local_endpoint(), ignored);
+        poke.close(ignored);
         thread_.join();
     }
     std::string base_url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
@@ -863,4 +871,17 @@ TEST_CASE("cancelling through the upstream transport reaches the transport that 
     }
     loop.drain();
     CHECK(loop.transport().in_flight() == 0);
+}
+
+TEST_CASE("the plain transport sends nothing for a request it does not suit and says why", "[http]") {
+    LoopbackServer server([](const RecordedRequest&) { return Reply::json(200, "{}"); });
+    Loop<PlainTransport> loop;
+    auto request = make_request("GET", server.base_url() + "/x");
+    request.headers = {{"Host", "elsewhere.example"}};  // a header only libcurl writes for the caller
+    auto exchange = loop.send(request);
+    const auto& error = error_of(exchange);
+    CHECK(error.kind == ErrorKind::unavailable);
+    CHECK(error.message == "not a request the plain transport sends (a plain http:// URL to an IP address or "
+                           "localhost, no header it writes itself) for GET " + server.base_url() + "/x");
+    CHECK(server.request_count() == 0);
 }

@@ -105,7 +105,7 @@ TEST_CASE("a timer set on an event loop fires on that loop, and one set off ever
     CHECK(future.get().loop == &loops.at(1));
 
     std::promise<std::thread::id> soon;
-    clock.call_after(0ms, [&] { soon.set_value(std::this_thread::get_id()); });
+    clock.call_after(1ms, [&] { soon.set_value(std::this_thread::get_id()); });  // a timer, not a post
     auto soon_future = soon.get_future();
     REQUIRE(soon_future.wait_for(10s) == std::future_status::ready);
     const Place main_loop = on(loops.main(), Place::here);
@@ -114,10 +114,13 @@ TEST_CASE("a timer set on an event loop fires on that loop, and one set off ever
     // A timer cancelled from another thread than its loop's never fires, not even when its loop
     // has run what the cancel queued.
     std::atomic<bool> cancelled_fired{false};
-    auto id = on(loops.at(1), [&] { return clock.call_after(1h, [&] { cancelled_fired = true; }); });
+    auto id = on(loops.at(1), [&] { return clock.call_after(20ms, [&] { cancelled_fired = true; }); });
     CHECK(clock.cancel(id));
     CHECK_FALSE(clock.cancel(id));
-    on(loops.at(1), [] { return 0; });  // after the cancelled wait's own completion
+    // A later timer on the same loop: once it has fired, the cancelled one's time has passed too.
+    std::promise<void> later;
+    on(loops.at(1), [&] { return clock.call_after(60ms, [&] { later.set_value(); }); });
+    REQUIRE(later.get_future().wait_for(10s) == std::future_status::ready);
     CHECK_FALSE(cancelled_fired);
     loops.stop_others();
 }

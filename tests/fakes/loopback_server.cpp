@@ -84,6 +84,14 @@ struct LoopbackServer::Impl {
         changed_.notify_all();
     }
 
+    void connection_half_closed() {
+        {
+            std::lock_guard lock(mutex_);
+            ++half_closed_;
+        }
+        changed_.notify_all();
+    }
+
     void connection_closed() {
         {
             std::lock_guard lock(mutex_);
@@ -109,6 +117,7 @@ struct LoopbackServer::Impl {
     std::vector<RecordedRequest> requests_;
     std::size_t open_ = 0;
     std::size_t accepted_ = 0;
+    std::size_t half_closed_ = 0;
     std::uint16_t port_ = 0;
     asio::io_context io_;
     tcp::acceptor acceptor_{io_};
@@ -198,9 +207,23 @@ private:
         bhttp::async_write(socket_, *response_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
             self->response_.reset();
             if (ec) return;
-            if (self->keep_alive_ && !self->reply_.close_after) self->read();
-            else self->close_gracefully();
+            if (self->reply_.close_after) {
+                self->half_close();
+            } else if (self->keep_alive_) {
+                self->read();
+            } else {
+                self->close_gracefully();
+            }
         });
+    }
+
+    // The end of its sending side only (FIN), as a server timing out an idle connection sends
+    // it; what the client still writes is read, recorded and answered into the void.
+    void half_close() {
+        boost::system::error_code ignored;
+        socket_.shutdown(tcp::socket::shutdown_send, ignored);
+        server_.connection_half_closed();
+        read();
     }
 
     // Status line and headers as raw bytes, with the full body's Content-Length.
@@ -372,6 +395,11 @@ std::size_t LoopbackServer::open_connections() const {
 bool LoopbackServer::wait_for_open_connections(std::size_t count, std::chrono::milliseconds limit) const {
     std::unique_lock lock(impl_->mutex_);
     return impl_->changed_.wait_for(lock, limit, [&] { return impl_->open_ == count; });
+}
+
+bool LoopbackServer::wait_for_half_closed(std::size_t count, std::chrono::milliseconds limit) const {
+    std::unique_lock lock(impl_->mutex_);
+    return impl_->changed_.wait_for(lock, limit, [&] { return impl_->half_closed_ >= count; });
 }
 
 std::size_t LoopbackServer::accepted_connections() const {

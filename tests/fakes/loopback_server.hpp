@@ -49,7 +49,7 @@ struct Reply {
     std::chrono::milliseconds trickle_interval{50};
     bool chunked = false;      // the body goes with Transfer-Encoding: chunked, 7 bytes a chunk
     bool early_hints = false;  // a "103 Early Hints" interim answer goes first
-    bool close_after = false;  // the connection closes after the answer, keep-alive or not
+    bool close_after = false;  // after the answer the server ends its side (FIN), keep-alive or not
 
     // status + Content-Type: application/json + body
     static Reply json(int status, std::string body);
@@ -88,6 +88,8 @@ public:
     std::size_t open_connections() const;
     // Blocks until open_connections() == count or `limit` passed; false on timeout.
     bool wait_for_open_connections(std::size_t count, std::chrono::milliseconds limit) const;
+    // Blocks until `count` connections were half-closed after a close_after answer, or `limit`.
+    bool wait_for_half_closed(std::size_t count, std::chrono::milliseconds limit) const;
     // Connections accepted since the server started (keep-alive reuse shows as fewer of them).
     std::size_t accepted_connections() const;
 

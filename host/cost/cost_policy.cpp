@@ -16,6 +16,9 @@ void log_line(Logger& logger, LogLevel level, std::string_view request_id, fmt::
     logger.log(level, request_id, fmt::format(format, std::forward<Args>(args)...));
 }
 
+// A paid call whose ledger rows could not be written, with the ledger's reason.
+constexpr std::string_view kUnrecorded = "the spend ledger could not record this call now: {}";
+
 TimeZone zone_of(const config::Config& config) {
     try {
         return TimeZone::load(config.cost.timezone);
@@ -267,34 +270,29 @@ Task<CallCost> CostPolicy::finish(FinishedCall call) {
         each.mode = call.mode;
     }
 
-    // A call that spent nothing (a mock, a free backend) is recorded without waiting: no cap
-    // depends on its row, and waiting for the commit would add the disk's latency to every mock
-    // call. A crash can lose the last few of those rows. A failed write is the ledger's to report.
-    if (result.cost.nanos == 0) {
-        for (auto& each : rows) ledger_->append(std::move(each), nullptr);
-        result.durable = false;
-        co_return result;
-    }
-
-    // cost.ledger_sync = "normal": a paid call is not held for the commit either (the caps are in
-    // the budget already; only a restart reads the rows). A row the writer cannot write is still
-    // logged, once per call. The answer may come after this policy is gone (~Ledger writes what is
-    // queued), so it holds only what outlives the ledger: the logger (see the class comment) and
-    // its own copy of the request id.
-    if (!wait_for_commit_) {
-        struct Unwritten {
-            Logger& logger;
-            std::string request_id;
-            std::atomic<bool> reported{false};
-        };
-        auto unwritten = std::make_shared<Unwritten>(logger_, call.request_id);
-        for (auto& each : rows) {
-            ledger_->append(std::move(each), [unwritten](const Status& status) {
+    // Not held for the commit: a call that spent nothing (a mock, a free backend), since no cap
+    // depends on its row and waiting would add the disk's latency to every mock call; and with
+    // cost.ledger_sync = "normal" a paid one too (the caps are in the budget already; only a
+    // restart reads the rows). A crash can lose the last few rows. A paid row the writer cannot
+    // write is logged, once per call; a free one is the ledger's to report. The answer may come
+    // after this policy is gone (~Ledger writes what is queued), so it holds only what outlives
+    // the ledger: the logger (see the class comment) and its own copy of the request id.
+    if (result.cost.nanos == 0 || !wait_for_commit_) {
+        std::function<void(const Status&)> report;
+        if (result.cost.nanos != 0) {
+            struct Unwritten {
+                Logger& logger;
+                std::string request_id;
+                std::atomic<bool> reported{false};
+            };
+            auto unwritten = std::make_shared<Unwritten>(logger_, call.request_id);
+            report = [unwritten](const Status& status) {
                 if (status.ok() || unwritten->reported.exchange(true)) return;
-                log_line(unwritten->logger, LogLevel::error, unwritten->request_id,
-                         "the spend ledger could not record this call now: {}", status.error().message);
-            });
+                log_line(unwritten->logger, LogLevel::error, unwritten->request_id, kUnrecorded,
+                         status.error().message);
+            };
         }
+        for (auto& each : rows) ledger_->append(std::move(each), report);
         result.durable = false;
         co_return result;
     }
@@ -329,8 +327,7 @@ Task<CallCost> CostPolicy::finish(FinishedCall call) {
     Status status = co_await durable;
     if (!status) {
         result.durable = false;
-        log_line(logger_, LogLevel::error, call.request_id,
-                 "the spend ledger could not record this call now: {}", status.error().message);
+        log_line(logger_, LogLevel::error, call.request_id, kUnrecorded, status.error().message);
     }
     co_return result;
 }

@@ -54,6 +54,26 @@ std::vector<std::pair<std::string, std::string>> LlamaParseSettings::scope() con
     return query;
 }
 
+std::optional<std::string_view> v2_tier_for(std::string_view v1_mode) {
+    for (auto [mode, tier] : v1_mode_v2_tier) {
+        if (mode == v1_mode) return tier;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string_view> v1_mode_for(std::string_view v2_tier) {
+    for (auto [mode, tier] : v1_mode_v2_tier) {
+        if (tier == v2_tier) return mode;
+    }
+    return std::nullopt;
+}
+
+std::string v1_modes_with_a_tier() {
+    std::string names;
+    for (auto [mode, tier] : v1_mode_v2_tier) names += (names.empty() ? "" : ", ") + std::string(mode);
+    return names;
+}
+
 bool is_v2_tier(std::string_view tier) {
     for (auto known : v2_tiers) {
         if (known == tier) return true;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,6 +44,12 @@ inline constexpr std::pair<std::string_view, std::string_view> v1_mode_v2_tier[]
     {"parse_page_with_llm", "cost_effective"},
     {"parse_page_with_agent", "agentic"},
 };
+
+// The counterpart of a v1 mode or a v2 tier in the table above; nullopt when it has none.
+std::optional<std::string_view> v2_tier_for(std::string_view v1_mode);
+std::optional<std::string_view> v1_mode_for(std::string_view v2_tier);
+// The names one side of the table offers ("a, b, c"), for messages.
+std::string v1_modes_with_a_tier();
 
 // Reads and checks the settings; a bad one is a bad_request error naming the key and where it
 // was written. Unknown keys are refused.

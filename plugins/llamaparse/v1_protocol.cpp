@@ -1,7 +1,6 @@
 #include "llamaparse/v1_protocol.hpp"
 
 #include <algorithm>
-#include <iterator>
 #include <utility>
 
 #include <boost/json/serialize.hpp>
@@ -43,16 +42,14 @@ Result<Upload> upload(const ParseRequest& request, const LlamaParseSettings& set
     std::vector<std::pair<std::string, std::string>> fields;
     std::string parse_mode = options.mode.empty() ? settings.parse_mode : options.mode;
     if (is_v2_tier(parse_mode)) {
-        // A v2 client's tier: the parse mode of the same price.
-        auto same_price = std::find_if(std::begin(v1_mode_v2_tier), std::end(v1_mode_v2_tier),
-                                       [&parse_mode](const auto& pair) { return pair.second == parse_mode; });
-        if (same_price == std::end(v1_mode_v2_tier)) {
+        auto same_price = v1_mode_for(parse_mode);  // a v2 client's tier
+        if (!same_price) {
             return Error::make(ErrorKind::bad_request,
                                "options.mode '" + parse_mode +
                                    "' is a LlamaParse v2 tier with no v1 parse mode of the same price; a v1 backend "
                                    "takes fast, cost_effective or agentic, or a v1 parse_mode");
         }
-        parse_mode = std::string(same_price->first);
+        parse_mode = std::string(*same_price);
     }
     if (!parse_mode.empty()) fields.emplace_back("parse_mode", parse_mode);
     if (!options.language.empty()) fields.emplace_back("language", options.language);

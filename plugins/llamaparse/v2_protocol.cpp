@@ -1,7 +1,5 @@
 #include "llamaparse/v2_protocol.hpp"
 
-#include <algorithm>
-#include <iterator>
 #include <map>
 #include <utility>
 
@@ -68,16 +66,13 @@ Result<boost::json::object> configuration(const ParseRequest& request, const Lla
     const ParseOptions& options = request.options;
     std::string_view tier = options.mode.empty() ? std::string_view(settings.tier) : options.mode;
     if (!is_v2_tier(tier)) {
-        // A v1 client's parse_mode: the tier of the same price.
-        auto same_price = std::find_if(std::begin(v1_mode_v2_tier), std::end(v1_mode_v2_tier),
-                                       [tier](const auto& pair) { return pair.first == tier; });
-        if (same_price == std::end(v1_mode_v2_tier)) {
+        auto same_price = v2_tier_for(tier);  // a v1 client's parse_mode
+        if (!same_price) {
             return bad_option("options.mode '" + options.mode +
                               "' is not a LlamaParse v2 tier (fast, cost_effective, agentic, agentic_plus) nor a "
-                              "v1 parse mode with a tier of the same price (parse_page_without_llm, "
-                              "parse_page_with_llm, parse_page_with_agent)");
+                              "v1 parse mode with a tier of the same price (" + v1_modes_with_a_tier() + ")");
         }
-        tier = same_price->second;
+        tier = *same_price;
     }
     boost::json::object config;
     config["tier"] = tier;
